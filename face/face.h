@@ -49,6 +49,32 @@ typedef struct face_image {
 
 void face_image_free(face_image *img);
 
+/* Caps checked before any pixel buffer is allocated. */
+#define FACE_IMAGE_MAX_DIM 32768
+#define FACE_IMAGE_MAX_PIXELS (1u << 28) /* 268M pixels */
+
+/* Decode any supported format, detected from the bytes (never the name):
+ * JPEG, PNG, PGM/PPM (P2 P3 P5 P6), BMP. Gray sources give channels == 1,
+ * everything else RGB (channels == 3); alpha is dropped (see face/png.c).
+ * EXIF orientation is applied. On failure *err says why. */
+face_status face_image_decode(const uint8_t *data, size_t len, face_image *out, face_err *err);
+
+/* face_image_decode of a whole file; err names what is wrong (not the path). */
+face_status face_image_load(const char *path, face_image *out, face_err *err);
+
+/* The individual decoders (same contract as face_image_decode). */
+face_status face_jpeg_decode(const uint8_t *data, size_t len, face_image *out, face_err *err);
+face_status face_png_decode(const uint8_t *data, size_t len, face_image *out, face_err *err);
+face_status face_pnm_decode(const uint8_t *data, size_t len, face_image *out, face_err *err);
+face_status face_bmp_decode(const uint8_t *data, size_t len, face_image *out, face_err *err);
+
+/* Encoders: *out is malloc'd, the caller frees it. */
+face_status face_png_encode(const face_image *img, uint8_t **out, size_t *out_len, face_err *err);
+face_status face_pnm_encode(const face_image *img, uint8_t **out, size_t *out_len, face_err *err);
+
+/* Write img to path as PNG (.png) or PPM/PGM (.ppm/.pgm/.pnm), by extension. */
+face_status face_image_save(const char *path, const face_image *img, face_err *err);
+
 /* ==== detector ============================================================== */
 
 /* ==== alignment ============================================================= */
