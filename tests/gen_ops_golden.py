@@ -326,6 +326,223 @@ def gen_act():
     write_golden("act", tensors)
 
 
+# ---- batch-norm and affine ---------------------------------------------------------
+# batch-norm: p = [0, n, h, w, c]; tensors x, mean, var, gamma, beta, eps (1 float)
+# affine:     p = [1, n, h, w, c, has_scale, has_shift]; tensors x, scale, shift
+NORM_CASES = [
+    ("bn_c1", "bn", (1, 3, 5, 1), 1e-3),
+    ("bn_c17_n2", "bn", (2, 3, 2, 17), 1e-5),
+    ("bn_c3_1x1", "bn", (1, 1, 1, 3), 1e-3),
+    ("bn_c7_tiny_var", "bn", (1, 2, 3, 7), 1e-3),
+    ("affine_c7", "affine", (1, 3, 3, 7), (True, True)),
+    ("affine_c3_scale_only", "affine", (2, 2, 1, 3), (True, False)),
+    ("affine_c17_shift_only", "affine", (1, 1, 2, 17), (False, True)),
+    ("affine_c1_neither", "affine", (1, 5, 1, 1), (False, False)),
+]
+
+
+def gen_norm():
+    reseed(5)
+    tensors = []
+    for name, kind, (n, h, w, c), extra in NORM_CASES:
+        x = f32((n, h, w, c), -3.0, 3.0)
+        xt = nchw(x)
+        if kind == "bn":
+            mean, gamma, beta = f32((c,)), f32((c,), -2.0, 2.0), f32((c,))
+            var = f32((c,), 0.01, 4.0)
+            if "tiny_var" in name:
+                var[: c // 2] = 0.0   # eps alone keeps the division finite
+            eps = np.float32(extra)
+            d = lambda a: torch.from_numpy(a).double()
+            y = F.batch_norm(xt, d(mean), d(var), d(gamma), d(beta), False, 0.0, float(eps))
+            s = (d(gamma) / torch.sqrt(d(var) + float(eps))).abs().reshape(1, c, 1, 1)
+            mag = (xt - d(mean).reshape(1, c, 1, 1)).abs() * s + d(beta).abs().reshape(1, c, 1, 1)
+            tensors += [(name + ".p", np.array([0, n, h, w, c], np.int32)), (name + ".x", x),
+                        (name + ".mean", mean), (name + ".var", var), (name + ".gamma", gamma),
+                        (name + ".beta", beta), (name + ".eps", np.array([eps], np.float32)),
+                        (name + ".y", nhwc(y)), (name + ".mag", nhwc(mag))]
+        else:
+            has_scale, has_shift = extra
+            scale, shift = f32((c,), -2.0, 2.0), f32((c,))
+            x64 = x.astype(np.float64)
+            sc = scale.astype(np.float64) if has_scale else np.ones(c)
+            sh = shift.astype(np.float64) if has_shift else np.zeros(c)
+            y = x64 * sc + sh
+            mag = np.abs(x64 * sc) + np.abs(sh)
+            tensors += [(name + ".p", np.array([1, n, h, w, c, int(has_scale), int(has_shift)], np.int32)),
+                        (name + ".x", x)]
+            if has_scale:
+                tensors.append((name + ".scale", scale))
+            if has_shift:
+                tensors.append((name + ".shift", shift))
+            tensors += [(name + ".y", y), (name + ".mag", mag)]
+    write_golden("norm", tensors)
+
+
+# ---- elementwise binary ------------------------------------------------------------
+# p = [kind, b_per_channel, count, c]; kind 0 add, 1 sub, 2 mul (ops_binary_kind)
+BINARY_KIND = {"add": 0, "sub": 1, "mul": 2}
+BINARY_CASES = [
+    ("add_full_c3", "add", 0, 10, 3),
+    ("sub_full_c17", "sub", 0, 6, 17),
+    ("mul_full_c1", "mul", 0, 13, 1),
+    ("add_bcast_c7", "add", 1, 9, 7),
+    ("sub_bcast_c17", "sub", 1, 4, 17),
+    ("mul_bcast_c3", "mul", 1, 11, 3),
+    ("mul_bcast_c1", "mul", 1, 5, 1),
+]
+
+
+def gen_eltwise():
+    reseed(6)
+    tensors = []
+    for name, kind, bcast, count, c in BINARY_CASES:
+        a = f32((count, c), -4.0, 4.0)
+        b = f32((c,) if bcast else (count, c), -4.0, 4.0)
+        a64, b64 = a.astype(np.float64), b.astype(np.float64)
+        y = {"add": a64 + b64, "sub": a64 - b64, "mul": a64 * b64}[kind]  # numpy broadcasts [c]
+        tensors += [(name + ".p", np.array([BINARY_KIND[kind], bcast, count, c], np.int32)),
+                    (name + ".a", a), (name + ".b", b), (name + ".y", y)]
+    write_golden("eltwise", tensors)
+
+
+# ---- concat and pad ----------------------------------------------------------------
+# concat: p = [0, count, n_inputs, cs...]; tensors x0, x1, ...
+# pad:    p = [1, n, h, w, c, top, bottom, left, right, c_before, c_after]
+CONCAT_CASES = [
+    ("concat_1_3_7", 10, (1, 3, 7)),
+    ("concat_single_17", 4, (17,)),
+    ("concat_17_2_count1", 1, (17, 2)),
+    ("concat_3x3", 5, (3, 3, 3)),
+]
+PAD_CASES = [
+    ("pad_spatial", (1, 3, 4, 3), (1, 2, 0, 3, 0, 0)),
+    ("pad_channels_only", (2, 2, 3, 3), (0, 0, 0, 0, 1, 4)),
+    ("pad_both_n2", (2, 3, 2, 7), (2, 1, 1, 2, 2, 3)),
+    ("pad_none_1x1", (1, 1, 1, 1), (0, 0, 0, 0, 0, 0)),
+    ("pad_c1_after_only", (1, 2, 2, 1), (0, 0, 0, 0, 0, 2)),
+]
+
+
+def gen_layout():
+    reseed(7)
+    tensors = []
+    for name, count, cs in CONCAT_CASES:
+        xs = [f32((count, ci)) for ci in cs]
+        y = np.concatenate(xs, axis=1)
+        tensors.append((name + ".p", np.array([0, count, len(cs)] + list(cs), np.int32)))
+        tensors += [("%s.x%d" % (name, k), xk) for k, xk in enumerate(xs)]
+        tensors.append((name + ".y", y))
+    for name, (n, h, w, c), (t, b, l, r, cb, ca) in PAD_CASES:
+        x = f32((n, h, w, c))
+        y = np.pad(x, ((0, 0), (t, b), (l, r), (cb, ca)))
+        tensors += [(name + ".p", np.array([1, n, h, w, c, t, b, l, r, cb, ca], np.int32)),
+                    (name + ".x", x), (name + ".y", y)]
+    write_golden("layout", tensors)
+
+
+# ---- LRN -----------------------------------------------------------------------------
+# p = [count, c, radius]; tensor ".f" = [bias, alpha, beta] as ops_lrn_f32 takes them.
+# "tf_" cases: TensorFlow convention computed here with numpy from the formula;
+# "torch_" cases: torch.nn.LocalResponseNorm(size, a, b, k) run in float64, its
+# parameters converted as ops.h says (radius (size-1)/2, alpha a/size, bias k).
+LRN_CASES = [
+    # name, count, c, ("tf", radius, bias, alpha, beta) | ("torch", size, a, b, k), input range
+    ("tf_r2_openface_c17", 6, 17, ("tf", 2, 1.0, 1e-4, 0.75), 20.0),
+    ("tf_r5_default_c7", 5, 7, ("tf", 5, 1.0, 1.0, 0.5), 1.0),
+    ("tf_r1_c3", 4, 3, ("tf", 1, 2.0, 0.5, 0.75), 2.0),
+    ("tf_r2_c1", 7, 1, ("tf", 2, 1.0, 1.0, 0.75), 2.0),
+    ("tf_r0_c3", 3, 3, ("tf", 0, 1.0, 1.0, 1.0), 2.0),
+    ("torch_s5_alexnet_c17", 6, 17, ("torch", 5, 1e-4, 0.75, 2.0), 30.0),
+    ("torch_s3_c7", 5, 7, ("torch", 3, 1.0, 0.75, 1.0), 2.0),
+    ("torch_s5_c3_strong", 4, 3, ("torch", 5, 2.0, 0.75, 1.0), 2.0),
+]
+
+
+def gen_lrn():
+    reseed(8)
+    tensors = []
+    for name, count, c, spec, rangev in LRN_CASES:
+        x = f32((count, c), -rangev, rangev)
+        x64 = x.astype(np.float64)
+        if spec[0] == "tf":
+            _, radius, bias, alpha, beta = spec
+            sq = x64 * x64
+            win = np.zeros_like(sq)
+            for j in range(c):
+                win[:, j] = sq[:, max(0, j - radius): min(c, j + radius + 1)].sum(axis=1)
+            y = x64 / (bias + alpha * win) ** beta
+        else:
+            _, size, a, beta, k = spec
+            lrn = torch.nn.LocalResponseNorm(size, alpha=a, beta=beta, k=k)
+            xt = torch.from_numpy(x64.T.copy()).reshape(1, c, count)  # N C L
+            y = lrn(xt).reshape(c, count).numpy().T
+            radius, bias, alpha = (size - 1) // 2, k, a / size
+        f = np.array([bias, alpha, beta], np.float32)
+        tensors += [(name + ".p", np.array([count, c, radius], np.int32)), (name + ".x", x),
+                    (name + ".f", f), (name + ".y", y)]
+    write_golden("lrn", tensors)
+
+
+# ---- L2 normalisation ----------------------------------------------------------------
+# p = [count, c]; tensor ".eps" = [eps]
+L2NORM_CASES = [
+    ("c1", 5, 1, 1e-10),
+    ("c3", 7, 3, 1e-10),
+    ("c17_zero_and_tiny_rows", 4, 17, 1e-10),
+    ("c128_embedding_n2", 2, 128, 1e-10),
+    ("c7_big_eps", 3, 7, 0.5),
+]
+
+
+def gen_l2norm():
+    reseed(9)
+    tensors = []
+    for name, count, c, eps in L2NORM_CASES:
+        x = f32((count, c), -2.0, 2.0)
+        if "zero" in name:
+            x[0, :] = 0.0
+            x[1, :] = f32((c,), -1e-7, 1e-7)   # sum of squares below eps
+        x64 = x.astype(np.float64)
+        ss = (x64 * x64).sum(axis=1, keepdims=True)
+        y = x64 / np.sqrt(np.maximum(ss, float(np.float32(eps))))
+        tensors += [(name + ".p", np.array([count, c], np.int32)), (name + ".x", x),
+                    (name + ".eps", np.array([eps], np.float32)), (name + ".y", y)]
+    write_golden("l2norm", tensors)
+
+
+# ---- bilinear resize ---------------------------------------------------------------------
+# p = [n, h, w, c, oh, ow, align_corners]; ".mag" = (h + w + 4) * max|x| of the
+# image plane (n, c): the float source coordinate errs by a few ulp of h or w,
+# which moves the weights, so the error scales with the input extent.
+RESIZE_CASES = [
+    ("up_3x4_to_7x9", (1, 3, 4, 3), (7, 9), 0),
+    ("up_3x4_to_7x9_ac", (1, 3, 4, 3), (7, 9), 1),
+    ("down_9x8_to_4x3", (1, 9, 8, 7), (4, 3), 0),
+    ("down_9x8_to_4x3_ac", (1, 9, 8, 7), (4, 3), 1),
+    ("from_1x1", (1, 1, 1, 3), (3, 2), 0),
+    ("from_1x1_ac", (1, 1, 1, 3), (3, 2), 1),
+    ("to_1x1", (1, 5, 5, 1), (1, 1), 0),
+    ("to_1x1_ac", (1, 5, 5, 1), (1, 1), 1),
+    ("same_size_n2", (2, 4, 5, 3), (4, 5), 0),
+    ("mixed_up_down_n2_c17", (2, 6, 3, 17), (4, 5), 0),
+    ("mixed_up_down_n2_c17_ac", (2, 6, 3, 17), (4, 5), 1),
+]
+
+
+def gen_resize():
+    reseed(10)
+    tensors = []
+    for name, (n, h, w, c), (oh, ow), ac in RESIZE_CASES:
+        x = f32((n, h, w, c), -2.0, 2.0)
+        y = F.interpolate(nchw(x), size=(oh, ow), mode="bilinear", align_corners=bool(ac))
+        plane_max = np.abs(x.astype(np.float64)).max(axis=(1, 2), keepdims=True)
+        mag = np.broadcast_to((h + w + 4) * plane_max, (n, oh, ow, c))
+        tensors += [(name + ".p", np.array([n, h, w, c, oh, ow, ac], np.int32)),
+                    (name + ".x", x), (name + ".y", nhwc(y)), (name + ".mag", mag)]
+    write_golden("resize", tensors)
+
+
 def main():
     os.makedirs(OUT_DIR, exist_ok=True)
     torch.set_grad_enabled(False)
@@ -333,6 +550,12 @@ def main():
     gen_pool()
     gen_dense()
     gen_act()
+    gen_norm()
+    gen_eltwise()
+    gen_layout()
+    gen_lrn()
+    gen_l2norm()
+    gen_resize()
 
 
 if __name__ == "__main__":

@@ -18,6 +18,17 @@
  *     global avg  K = h*w + 1                                    ulps 0
  *     max pool, relu, relu6, none, prelu: exact (K = ulps = 0)
  *     sigmoid, tanh: ulps 4 (libm expf/tanhf are within ~2 ulp)
+ *     batch-norm  K = 6, mag = |x - mean|*|gamma/sqrt(var+eps)| + |beta|
+ *     affine      K = 2, mag = |x*scale| + |shift|
+ *     add/sub/mul ulps 1 (one correctly rounded op; the golden may be
+ *                 rounded twice, float64 then float32)
+ *     concat, pad: exact
+ *     LRN         ulps = max(beta,1) * (2*radius + 4) + 4 (relative: the
+ *                 window sum's roundings raised to -beta, powf, product)
+ *     l2norm      ulps = c + 3 (relative: sum of squares, sqrt, division)
+ *     resize      K = 8, mag = (h + w + 4) * max|x| of the image plane: the
+ *                 float source coordinate errs by a few ulp of h or w, which
+ *                 moves the interpolation weights by as much
  * Naive float summation of K terms errs by at most about K * 2^-24 * sum|terms|,
  * so the bound has a factor 2 of headroom and no more: a wrong tap, sign or
  * index is far outside it.
@@ -328,6 +339,229 @@ static void test_act(void **state)
     run_file("act.bin", act_case, 8);
 }
 
+/* ---- batch-norm, affine --------------------------------------------------------- */
+
+static size_t norm_case(const golden_file *g, const char *name)
+{
+    const golden_tensor *pt = golden_get(g, name, ".p");
+    if (!pt || pt->dtype != GOLDEN_I32 || pt->count < 5) fail_msg("golden %s: bad .p", name);
+    const int32_t *p = pt->i;
+    const size_t count = (size_t)p[1] * p[2] * p[3];
+    const int c = p[4];
+    const size_t ny = count * c;
+    const golden_tensor *x = need(g, name, ".x", GOLDEN_F32, ny);
+    const golden_tensor *want = need(g, name, ".y", GOLDEN_F32, ny);
+    const golden_tensor *mag = need(g, name, ".mag", GOLDEN_F32, ny);
+    float *y = nan_buf(ny);
+    char label[300];
+    size_t bad;
+    if (p[0] == 0) {
+        const float *mean = need(g, name, ".mean", GOLDEN_F32, (size_t)c)->f;
+        const float *var = need(g, name, ".var", GOLDEN_F32, (size_t)c)->f;
+        const float *gamma = need(g, name, ".gamma", GOLDEN_F32, (size_t)c)->f;
+        const float *beta = need(g, name, ".beta", GOLDEN_F32, (size_t)c)->f;
+        const float eps = need(g, name, ".eps", GOLDEN_F32, 1)->f[0];
+        ops_batchnorm_f32(x->f, count, c, mean, var, gamma, beta, eps, y);
+        snprintf(label, sizeof label, "batchnorm %s", name);
+        bad = golden_compare(label, y, want, mag, 6, 0);
+        memcpy(y, x->f, ny * sizeof *y);
+        ops_batchnorm_f32(y, count, c, mean, var, gamma, beta, eps, y);
+        snprintf(label, sizeof label, "batchnorm %s in place", name);
+        bad += golden_compare(label, y, want, mag, 6, 0);
+    } else {
+        if (pt->count != 7) fail_msg("golden %s: .p has %zu values, want 7", name, pt->count);
+        const float *scale = p[5] ? need(g, name, ".scale", GOLDEN_F32, (size_t)c)->f : NULL;
+        const float *shift = p[6] ? need(g, name, ".shift", GOLDEN_F32, (size_t)c)->f : NULL;
+        ops_affine_f32(x->f, count, c, scale, shift, y);
+        snprintf(label, sizeof label, "affine %s", name);
+        bad = golden_compare(label, y, want, mag, 2, 0);
+        memcpy(y, x->f, ny * sizeof *y);
+        ops_affine_f32(y, count, c, scale, shift, y);
+        snprintf(label, sizeof label, "affine %s in place", name);
+        bad += golden_compare(label, y, want, mag, 2, 0);
+    }
+    free(y);
+    return bad;
+}
+
+static void test_norm(void **state)
+{
+    (void)state;
+    run_file("norm.bin", norm_case, 8);
+}
+
+/* ---- elementwise ------------------------------------------------------------------- */
+
+static size_t eltwise_case(const golden_file *g, const char *name)
+{
+    const int32_t *p = need(g, name, ".p", GOLDEN_I32, 4)->i;
+    const ops_binary_kind kind = (ops_binary_kind)p[0];
+    const int bcast = p[1];
+    const size_t count = (size_t)p[2];
+    const int c = p[3];
+    const size_t ny = count * c;
+    const golden_tensor *a = need(g, name, ".a", GOLDEN_F32, ny);
+    const golden_tensor *b = need(g, name, ".b", GOLDEN_F32, bcast ? (size_t)c : ny);
+    const golden_tensor *want = need(g, name, ".y", GOLDEN_F32, ny);
+    char label[300];
+    float *y = nan_buf(ny);
+    ops_binary_f32(kind, a->f, b->f, bcast, count, c, y);
+    snprintf(label, sizeof label, "binary %s", name);
+    size_t bad = golden_compare(label, y, want, NULL, 0, 1);
+    memcpy(y, a->f, ny * sizeof *y); /* y aliases a */
+    ops_binary_f32(kind, y, b->f, bcast, count, c, y);
+    snprintf(label, sizeof label, "binary %s y=a", name);
+    bad += golden_compare(label, y, want, NULL, 0, 1);
+    if (!bcast) {
+        memcpy(y, b->f, ny * sizeof *y); /* y aliases b */
+        ops_binary_f32(kind, a->f, y, bcast, count, c, y);
+        snprintf(label, sizeof label, "binary %s y=b", name);
+        bad += golden_compare(label, y, want, NULL, 0, 1);
+    }
+    free(y);
+    return bad;
+}
+
+static void test_eltwise(void **state)
+{
+    (void)state;
+    run_file("eltwise.bin", eltwise_case, 7);
+}
+
+/* ---- concat, pad (exact copies) ------------------------------------------------------ */
+
+static size_t layout_case(const golden_file *g, const char *name)
+{
+    const golden_tensor *pt = golden_get(g, name, ".p");
+    if (!pt || pt->dtype != GOLDEN_I32 || pt->count < 3) fail_msg("golden %s: bad .p", name);
+    const int32_t *p = pt->i;
+    char label[300];
+    size_t bad;
+    if (p[0] == 0) {
+        const size_t count = (size_t)p[1];
+        const int n_in = p[2];
+        if (n_in < 1 || n_in > 8 || pt->count != (size_t)3 + n_in)
+            fail_msg("golden %s: bad input count %d", name, n_in);
+        const float *inputs[8];
+        int cs[8];
+        size_t ctot = 0;
+        for (int k = 0; k < n_in; k++) {
+            char suffix[16];
+            snprintf(suffix, sizeof suffix, ".x%d", k);
+            cs[k] = p[3 + k];
+            inputs[k] = need(g, name, suffix, GOLDEN_F32, count * cs[k])->f;
+            ctot += (size_t)cs[k];
+        }
+        const golden_tensor *want = need(g, name, ".y", GOLDEN_F32, count * ctot);
+        float *y = nan_buf(count * ctot);
+        ops_concat_channels_f32(inputs, cs, n_in, count, y);
+        snprintf(label, sizeof label, "concat %s", name);
+        bad = golden_compare(label, y, want, NULL, 0, 0);
+        free(y);
+        return bad;
+    }
+    if (pt->count != 11) fail_msg("golden %s: .p has %zu values, want 11", name, pt->count);
+    const ops_nhwc in = {p[1], p[2], p[3], p[4]};
+    const ops_pad_params pp = {.top = p[5], .bottom = p[6], .left = p[7], .right = p[8],
+                               .c_before = p[9], .c_after = p[10]};
+    const size_t ny = (size_t)in.n * (in.h + pp.top + pp.bottom) * (in.w + pp.left + pp.right) *
+                      (pp.c_before + in.c + pp.c_after);
+    const golden_tensor *x = need(g, name, ".x", GOLDEN_F32, (size_t)in.n * in.h * in.w * in.c);
+    const golden_tensor *want = need(g, name, ".y", GOLDEN_F32, ny);
+    float *y = nan_buf(ny);
+    ops_pad_f32(&pp, x->f, in, y);
+    snprintf(label, sizeof label, "pad %s", name);
+    bad = golden_compare(label, y, want, NULL, 0, 0);
+    free(y);
+    return bad;
+}
+
+static void test_layout(void **state)
+{
+    (void)state;
+    run_file("layout.bin", layout_case, 9);
+}
+
+/* ---- LRN, L2 normalisation ------------------------------------------------------------- */
+
+static size_t lrn_case(const golden_file *g, const char *name)
+{
+    const int32_t *p = need(g, name, ".p", GOLDEN_I32, 3)->i;
+    const size_t count = (size_t)p[0];
+    const int c = p[1], radius = p[2];
+    const float *f = need(g, name, ".f", GOLDEN_F32, 3)->f; /* bias, alpha, beta */
+    const golden_tensor *x = need(g, name, ".x", GOLDEN_F32, count * c);
+    const golden_tensor *want = need(g, name, ".y", GOLDEN_F32, count * c);
+    float *y = nan_buf(count * c);
+    ops_lrn_f32(x->f, count, c, radius, f[0], f[1], f[2], y);
+    char label[300];
+    snprintf(label, sizeof label, "lrn %s", name);
+    /* relative: beta * (window + 3) roundings of the denominator, powf, the product */
+    const double beta = f[2] > 1.0f ? f[2] : 1.0;
+    const size_t bad = golden_compare(label, y, want, NULL, 0, beta * (2.0 * radius + 4) + 4);
+    free(y);
+    return bad;
+}
+
+static void test_lrn(void **state)
+{
+    (void)state;
+    run_file("lrn.bin", lrn_case, 8);
+}
+
+static size_t l2norm_case(const golden_file *g, const char *name)
+{
+    const int32_t *p = need(g, name, ".p", GOLDEN_I32, 2)->i;
+    const size_t count = (size_t)p[0];
+    const int c = p[1];
+    const float eps = need(g, name, ".eps", GOLDEN_F32, 1)->f[0];
+    const golden_tensor *x = need(g, name, ".x", GOLDEN_F32, count * c);
+    const golden_tensor *want = need(g, name, ".y", GOLDEN_F32, count * c);
+    float *y = nan_buf(count * c);
+    char label[300];
+    ops_l2norm_f32(x->f, count, c, eps, y);
+    snprintf(label, sizeof label, "l2norm %s", name);
+    size_t bad = golden_compare(label, y, want, NULL, 0, (double)c + 3);
+    memcpy(y, x->f, count * c * sizeof *y);
+    ops_l2norm_f32(y, count, c, eps, y);
+    snprintf(label, sizeof label, "l2norm %s in place", name);
+    bad += golden_compare(label, y, want, NULL, 0, (double)c + 3);
+    free(y);
+    return bad;
+}
+
+static void test_l2norm(void **state)
+{
+    (void)state;
+    run_file("l2norm.bin", l2norm_case, 5);
+}
+
+/* ---- bilinear resize ------------------------------------------------------------------- */
+
+static size_t resize_case(const golden_file *g, const char *name)
+{
+    const int32_t *p = need(g, name, ".p", GOLDEN_I32, 7)->i;
+    const ops_nhwc in = {p[0], p[1], p[2], p[3]};
+    const int oh = p[4], ow = p[5], ac = p[6];
+    const size_t ny = (size_t)in.n * oh * ow * in.c;
+    const golden_tensor *x = need(g, name, ".x", GOLDEN_F32, (size_t)in.n * in.h * in.w * in.c);
+    const golden_tensor *want = need(g, name, ".y", GOLDEN_F32, ny);
+    const golden_tensor *mag = need(g, name, ".mag", GOLDEN_F32, ny);
+    float *y = nan_buf(ny);
+    ops_resize_bilinear_f32(x->f, in, oh, ow, ac, y);
+    char label[300];
+    snprintf(label, sizeof label, "resize %s", name);
+    const size_t bad = golden_compare(label, y, want, mag, 8, 0);
+    free(y);
+    return bad;
+}
+
+static void test_resize(void **state)
+{
+    (void)state;
+    run_file("resize.bin", resize_case, 11);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -338,6 +572,12 @@ int main(void)
         cmocka_unit_test(test_pool_window_all_padding),
         cmocka_unit_test(test_dense),
         cmocka_unit_test(test_act),
+        cmocka_unit_test(test_norm),
+        cmocka_unit_test(test_eltwise),
+        cmocka_unit_test(test_layout),
+        cmocka_unit_test(test_lrn),
+        cmocka_unit_test(test_l2norm),
+        cmocka_unit_test(test_resize),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
