@@ -81,6 +81,140 @@ face_status face_image_save(const char *path, const face_image *img, face_err *e
 
 /* ==== gallery and matching ================================================== */
 
+/*
+ * The gallery: enrolled faces, one entry per photo (person name, source
+ * file, embedding), all made by one embedding model. The file format is
+ * specified in face/GALLERY_FORMAT.md. Reason strings name the field, the
+ * byte offset, the value seen and the rule broken, but not the path: the
+ * CLI prints "PATH: reason".
+ *
+ * Strings (model id, names, files) are UTF-8 without control characters, so
+ * they can be printed and written into JSON as they are.
+ */
+#define FACE_GALLERY_VERSION 1
+#define FACE_GALLERY_MAX_MODEL_ID 255   /* bytes, printable ASCII */
+#define FACE_GALLERY_MAX_NAME 255       /* bytes */
+#define FACE_GALLERY_MAX_FILE 4095      /* bytes */
+#define FACE_GALLERY_MAX_DIM 4096       /* floats per embedding */
+#define FACE_GALLERY_MAX_ENTRIES (1u << 24)
+
+typedef struct face_gallery face_gallery; /* opaque */
+
+/* An empty gallery for embeddings of `dim` floats made by `model_id`. */
+face_status face_gallery_create(const char *model_id, int dim, face_gallery **out, face_err *err);
+/* Read and validate a whole gallery file. */
+face_status face_gallery_load(const char *path, face_gallery **out, face_err *err);
+/* The same from bytes in memory (what load uses; the fuzz target's entry). */
+face_status face_gallery_parse(const uint8_t *data, size_t len, face_gallery **out, face_err *err);
+void face_gallery_free(face_gallery *g);
+
+/* FACE_EUNSUPPORTED with a message naming both models when the gallery was
+ * made by another model (different id or dimension) than the caller's. */
+face_status face_gallery_check_model(const face_gallery *g, const char *model_id, int dim,
+                                     face_err *err);
+
+const char *face_gallery_model_id(const face_gallery *g);
+int face_gallery_dim(const face_gallery *g);
+size_t face_gallery_count(const face_gallery *g);        /* entries */
+size_t face_gallery_person_count(const face_gallery *g); /* distinct names */
+
+/* Entry i (0 <= i < count), in file order. The pointers stay valid until
+ * the gallery is changed or freed. emb: [dim]. */
+typedef struct face_gallery_entry {
+    const char *name;
+    const char *file;
+    const float *emb; /* [dim] */
+} face_gallery_entry;
+face_gallery_entry face_gallery_get(const face_gallery *g, size_t i);
+
+/* Index of the entry with this name and file, or -1 (enroll skips photos it has). */
+long face_gallery_find(const face_gallery *g, const char *name, const char *file);
+
+/* Append one entry (copies everything). file may be "". emb: [dim], finite. */
+face_status face_gallery_add(face_gallery *g, const char *name, const char *file,
+                             const float *emb, face_err *err);
+/* Remove every entry named `name`; *removed (may be NULL) says how many. */
+void face_gallery_remove(face_gallery *g, const char *name, size_t *removed);
+/* Append src's entries to dst, skipping those whose (name, file) dst has.
+ * Both must come from the same model. *added (may be NULL) counts the new ones. */
+face_status face_gallery_merge(face_gallery *dst, const face_gallery *src, size_t *added,
+                               face_err *err);
+
+/* The file image of g: *out is malloc'd, the caller frees it. */
+face_status face_gallery_serialize(const face_gallery *g, uint8_t **out, size_t *out_len,
+                                   face_err *err);
+/* Replace path atomically: a temp file in the same directory, written,
+ * fsync'd, renamed over path, then the directory fsync'd. A crash at any
+ * moment leaves either the old file or the new one, never a mix (a stray
+ * ".NAME.tmp-XXXXXX" may remain). The new file has mode 0600. */
+face_status face_gallery_save(const face_gallery *g, const char *path, face_err *err);
+
+/* Matching: exact nearest neighbour over every entry. */
+typedef enum face_metric {
+    FACE_METRIC_EUCLIDEAN, /* sqrt(sum (a-b)^2); the default model: same person if < 0.6 */
+    FACE_METRIC_COSINE     /* 1 - a.b / (|a| |b|), in [0, 2]; 1 if either vector is zero */
+} face_metric;
+
+#define FACE_DEFAULT_THRESHOLD 0.6f
+
+float face_distance(const float *a, const float *b, int dim, face_metric metric);
+
+/* One person's best (smallest) distance to the query. */
+typedef struct face_match {
+    const char *name; /* into the gallery: valid while it is unchanged */
+    size_t entry;     /* index of that person's nearest entry */
+    float distance;
+} face_match;
+
+/* The k people nearest to query (each person once, at their best entry),
+ * nearest first, ties by entry order; *n_out = min(k, person count).
+ * query: [dim], finite. Allocates nothing. */
+face_status face_gallery_match(const face_gallery *g, const float *query, face_metric metric,
+                               face_match *out, size_t k, size_t *n_out, face_err *err);
+
+/* The decision: the best match's name when its distance is under the
+ * threshold (strictly), else "unknown" (also when there is no match). */
+const char *face_match_decide(const face_match *best, size_t n, float threshold);
+
 /* ==== drawing =============================================================== */
+
+/*
+ * Boxes and text drawn into an RGB or gray face_image. Everything is
+ * clipped to the image: any coordinates are allowed, nothing outside the
+ * buffer is ever touched. On gray images a colour is drawn as its luma
+ * (BT.601: (77 R + 150 G + 29 B + 128) / 256).
+ *
+ * Text uses the built-in 5x7 font (face/font.c) for printable ASCII 32..126;
+ * other bytes are drawn as '?'. Each glyph cell is 6x8 pixels (a column and a
+ * row of spacing) times an integer scale. '\n' starts a new line.
+ */
+typedef struct face_rgb {
+    uint8_t r, g, b;
+} face_rgb;
+
+#define FACE_DRAW_MAX_SCALE 64
+#define FACE_FONT_CELL_W 6
+#define FACE_FONT_CELL_H 8
+
+/* Rectangle outline: the box [x, x+w) x [y, y+h), its border drawn inside
+ * it, `thickness` pixels wide (thicker than half the box fills it). */
+face_status face_draw_rect(face_image *img, int x, int y, int w, int h, int thickness,
+                           face_rgb color);
+/* Filled rectangle [x, x+w) x [y, y+h). */
+face_status face_draw_fill(face_image *img, int x, int y, int w, int h, face_rgb color);
+/* Text with its top-left corner at (x, y); only glyph pixels are written. */
+face_status face_draw_text(face_image *img, int x, int y, const char *text, int scale,
+                           face_rgb color);
+/* Size in pixels of text at scale: widest line x number of lines. */
+void face_text_size(const char *text, int scale, int *w, int *h);
+/* Text on a filled background with `scale` pixels of padding on each side,
+ * top-left corner of the background at (x, y). */
+face_status face_draw_label(face_image *img, int x, int y, const char *text, int scale,
+                            face_rgb fg, face_rgb bg);
+/* A face annotation: the box outline in `color` (thickness from the box's
+ * size) and `text` in white on a `color` label just above the box, or inside
+ * its top when there is no room above. scale <= 0 picks one from the box. */
+face_status face_draw_annotation(face_image *img, int x, int y, int w, int h, const char *text,
+                                 int scale, face_rgb color);
 
 #endif
