@@ -167,4 +167,91 @@ void ops_l2norm_f32(const float *x, size_t count, int c, float eps, float *y);
 void ops_resize_bilinear_f32(const float *x, ops_nhwc in, int oh, int ow,
                              int align_corners, float *y);
 
+/* ---- run-time kernel selection and planned convolution (ops/dispatch.c,
+ *      ops/convplan.c; SIMD kernels in ops/x86/ and ops/arm/) ------------- */
+
+typedef enum ops_isa {
+    OPS_ISA_SCALAR = 0, /* the reference kernels above */
+    OPS_ISA_NEON,
+    OPS_ISA_AVX2,       /* AVX2 + FMA, OS saves YMM state */
+    OPS_ISA_AVX512      /* AVX-512 F/BW/DQ/VL, OS saves ZMM and mask state */
+} ops_isa;
+
+/* The best ISA this CPU and OS support, capped by the environment variable
+ * FACENET_ISA (scalar, neon, avx2, avx512) when it is set. The CPU is probed
+ * once, on first use; the kernel table is filled then. */
+ops_isa ops_isa_active(void);
+
+/* The best ISA the CPU and OS support, ignoring any cap. */
+ops_isa ops_isa_detected(void);
+
+/* Re-select the kernels, capped at `cap` (tests and benches use this to run
+ * every path on one machine). Returns the ISA now active. Not thread-safe:
+ * call it while no kernel runs; plans made earlier keep their kernels. */
+ops_isa ops_isa_select(ops_isa cap);
+
+/* "scalar", "neon", "avx2", "avx512"; NULL for an unknown value. */
+const char *ops_isa_name(ops_isa isa);
+
+/* Parse a name as above; returns 0 and sets *isa, or -1. */
+int ops_isa_parse(const char *name, ops_isa *isa);
+
+/* A convolution prepared for repeated runs at one input shape: the kernel is
+ * chosen for the active ISA and shapes (Winograd F(4,3) for 3x3 stride 1,
+ * a register-blocked direct convolution otherwise, the scalar reference
+ * for what neither covers), and the weights are repacked once into that
+ * kernel's blocked layout. A run is split into independent tasks that write
+ * disjoint parts of y; running all of them, in any order on any threads,
+ * gives the same y bit for bit. */
+typedef struct ops_conv2d_plan ops_conv2d_plan;
+
+typedef enum ops_plan_status {
+    OPS_PLAN_OK = 0,
+    OPS_PLAN_NOMEM,   /* the packed weights could not be allocated */
+    OPS_PLAN_BADARG   /* a count < 1, or groups does not divide the channels */
+} ops_plan_status;
+
+/* w [c_out][kh][kw][in.c/groups] and bias [c_out] (or NULL) as for
+ * ops_conv2d_f32; they must outlive the plan (the scalar path reads them in
+ * place). On success *out owns the packed weights. */
+ops_plan_status ops_conv2d_plan_create(const ops_conv2d_params *p, ops_nhwc in,
+                                       const float *w, const float *bias, int c_out,
+                                       ops_conv2d_plan **out);
+void ops_conv2d_plan_destroy(ops_conv2d_plan *plan);
+
+/* As ops_conv2d_plan_create, but with the algorithm forced where it applies
+ * (tests and benches compare them); a forced algorithm that does not fit
+ * the shapes or the ISA falls back as AUTO would. */
+typedef enum ops_conv_algo {
+    OPS_CONV_AUTO = 0,
+    OPS_CONV_REF,      /* the scalar reference */
+    OPS_CONV_DIRECT,   /* register-blocked direct convolution */
+    OPS_CONV_WINOGRAD  /* Winograd F(4x4, 3x3): 3x3, stride 1, dilation 1, one group */
+} ops_conv_algo;
+ops_plan_status ops_conv2d_plan_create_algo(const ops_conv2d_params *p, ops_nhwc in,
+                                            const float *w, const float *bias, int c_out,
+                                            ops_conv_algo algo, ops_conv2d_plan **out);
+
+/* Number of tasks of a run (>= 1, fixed at creation). */
+int ops_conv2d_plan_tasks(const ops_conv2d_plan *plan);
+
+/* Bytes of scratch memory one task needs (a multiple of 64). Each thread
+ * running tasks needs its own block, 64-byte aligned. */
+size_t ops_conv2d_plan_scratch(const ops_conv2d_plan *plan);
+
+/* Bytes of packed weights the plan owns. */
+size_t ops_conv2d_plan_packed_bytes(const ops_conv2d_plan *plan);
+
+/* The kernel chosen, e.g. "wino43_avx512", "direct_avx2", "ref_scalar". */
+const char *ops_conv2d_plan_variant(const ops_conv2d_plan *plan);
+
+/* Multiply-adds of one run (the direct convolution's count, whatever kernel). */
+double ops_conv2d_plan_macs(const ops_conv2d_plan *plan);
+
+/* Run task `task` (0 <= task < ops_conv2d_plan_tasks) of y = act(conv(x, w) +
+ * bias + residual) with the shapes of ops_conv2d_f32; residual may be NULL.
+ * scratch: ops_conv2d_plan_scratch bytes, private to the calling thread. */
+void ops_conv2d_plan_run(const ops_conv2d_plan *plan, const float *x,
+                         const float *residual, float *y, void *scratch, int task);
+
 #endif

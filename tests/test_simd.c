@@ -1,0 +1,430 @@
+/*
+ * test_simd.c - every SIMD convolution path against the scalar reference
+ * ops_conv2d_f32, for every ISA this machine has (each forced in turn with
+ * ops_isa_select), on awkward shapes: widths 1, the tile width -1/+0/+1,
+ * primes, odd channel counts, asymmetric padding, batch 2, fused bias,
+ * residual and each activation. Inputs come from a seeded xorshift PRNG; the
+ * seed of each case is printed, so a failure can be replayed.
+ *
+ * Tolerance, per output element (eps = 2^-24, the float unit roundoff):
+ * - direct kernel: a float sum of K = kh*kw*c_in products plus bias and
+ *   residual errs by at most (K+2)*eps*mag, mag = conv(|x|,|w|) + |b| + |r|
+ *   (computed by running the reference on the absolute values). The
+ *   reference itself errs as much, so the bound is 2*(K+2)*eps*mag.
+ * - Winograd F(4x4,3x3): y = A^T [sum_ci (G g G^T).(B^T d B)] A. Each
+ *   transformed input value is a combination of up to 4 inputs taken twice
+ *   (<= 6 roundings), each transformed weight is rounded once, the channel
+ *   sum adds c_in+1 roundings and the output transform up to 5 terms twice
+ *   (<= 8 roundings). First order, the error is at most
+ *       eps * (c_in + 16) * wmag,  wmag = |A^T| [sum_ci |G||g||G^T| . |B^T||d||B|] |A|
+ *   (the same products with every coefficient and value replaced by its
+ *   absolute value: cancellation in the transforms is what makes Winograd
+ *   less accurate, and wmag counts it). wmag is computed in double below from
+ *   the same inputs; plus the reference's own (K+2)*eps*mag and 2 roundings
+ *   of bias and residual. wmag is typically 20-60x mag, hence the larger
+ *   error of Winograd, which the test prints as the worst ratio seen.
+ * Every output starts as NaN, so an element no task writes fails.
+ * Tasks are run in order and again in reverse order into another buffer:
+ * the two outputs must be identical bit for bit (thread-count independence).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops/ops.h"
+
+typedef struct conv_case {
+    int n, h, w, cin, cout;
+    int kh, kw, sh, sw;
+    int pt, pb, pl, pr;
+    int bias, res;
+    ops_act act;
+} conv_case;
+
+static uint64_t rng_state;
+
+static void rng_seed(uint64_t s) { rng_state = s ? s : 0x9e3779b97f4a7c15ull; }
+
+static float rng_uniform(void) /* in [-1, 1) */
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (float)((rng_state >> 40) * (1.0 / 8388608.0) - 1.0);
+}
+
+static float *rand_buf(size_t n)
+{
+    float *b = malloc((n ? n : 1) * sizeof *b);
+    assert_non_null(b);
+    for (size_t i = 0; i < n; i++) b[i] = rng_uniform();
+    return b;
+}
+
+static float *abs_copy(const float *x, size_t n)
+{
+    float *b = malloc((n ? n : 1) * sizeof *b);
+    assert_non_null(b);
+    for (size_t i = 0; i < n; i++) b[i] = fabsf(x[i]);
+    return b;
+}
+
+static float *nan_buf(size_t n)
+{
+    float *b = malloc((n ? n : 1) * sizeof *b);
+    assert_non_null(b);
+    for (size_t i = 0; i < n; i++) b[i] = NAN;
+    return b;
+}
+
+static const double wg[6][3] = {
+    {1.0 / 4, 0, 0},           {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+    {1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1},
+};
+static const double wbt[6][6] = {
+    {4, 0, -5, 0, 1, 0}, {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0},
+    {0, -2, -1, 2, 1, 0}, {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1},
+};
+static const double wat[4][6] = {
+    {1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1},
+};
+
+/* wmag (see the head comment) for every output: [n][oh][ow][cout]. */
+static double *wino_mag(const conv_case *c, const float *x, const float *w, int oh, int ow)
+{
+    const size_t total = (size_t)c->n * oh * ow * c->cout;
+    double *mag = calloc(total, sizeof *mag);
+    double *au = malloc((size_t)c->cout * c->cin * 36 * sizeof *au); /* [co][ci][6][6] */
+    assert_non_null(mag);
+    assert_non_null(au);
+    for (int co = 0; co < c->cout; co++)
+        for (int ci = 0; ci < c->cin; ci++) {
+            double t[6][3];
+            for (int i = 0; i < 6; i++)
+                for (int kx = 0; kx < 3; kx++) {
+                    t[i][kx] = 0;
+                    for (int ky = 0; ky < 3; ky++)
+                        t[i][kx] += fabs(wg[i][ky]) *
+                                    fabs(w[(((size_t)co * 3 + ky) * 3 + kx) * c->cin + ci]);
+                }
+            for (int i = 0; i < 6; i++)
+                for (int j = 0; j < 6; j++) {
+                    double s = 0;
+                    for (int kx = 0; kx < 3; kx++) s += t[i][kx] * fabs(wg[j][kx]);
+                    au[((size_t)co * c->cin + ci) * 36 + i * 6 + j] = s;
+                }
+        }
+    const int th = (oh + 3) / 4, tw = (ow + 3) / 4;
+    double *av = malloc((size_t)c->cin * 36 * sizeof *av);
+    assert_non_null(av);
+    for (int n = 0; n < c->n; n++)
+        for (int ty = 0; ty < th; ty++)
+            for (int tx = 0; tx < tw; tx++) {
+                for (int ci = 0; ci < c->cin; ci++) {
+                    double d[6][6], t[6][6];
+                    for (int r = 0; r < 6; r++)
+                        for (int q = 0; q < 6; q++) {
+                            const int iy = ty * 4 - c->pt + r, ix = tx * 4 - c->pl + q;
+                            d[r][q] = iy >= 0 && iy < c->h && ix >= 0 && ix < c->w
+                                          ? fabs(x[(((size_t)n * c->h + iy) * c->w + ix) * c->cin + ci])
+                                          : 0.0;
+                        }
+                    for (int i = 0; i < 6; i++)
+                        for (int q = 0; q < 6; q++) {
+                            t[i][q] = 0;
+                            for (int r = 0; r < 6; r++) t[i][q] += fabs(wbt[i][r]) * d[r][q];
+                        }
+                    for (int i = 0; i < 6; i++)
+                        for (int j = 0; j < 6; j++) {
+                            double s = 0;
+                            for (int q = 0; q < 6; q++) s += t[i][q] * fabs(wbt[j][q]);
+                            av[(size_t)ci * 36 + i * 6 + j] = s;
+                        }
+                }
+                for (int co = 0; co < c->cout; co++) {
+                    double m[36] = {0}, t[4][6];
+                    for (int ci = 0; ci < c->cin; ci++)
+                        for (int e = 0; e < 36; e++)
+                            m[e] += au[((size_t)co * c->cin + ci) * 36 + e] * av[(size_t)ci * 36 + e];
+                    for (int i = 0; i < 4; i++)
+                        for (int q = 0; q < 6; q++) {
+                            t[i][q] = 0;
+                            for (int r = 0; r < 6; r++) t[i][q] += fabs(wat[i][r]) * m[r * 6 + q];
+                        }
+                    for (int i = 0; i < 4; i++)
+                        for (int j = 0; j < 4; j++) {
+                            const int oy = ty * 4 + i, ox = tx * 4 + j;
+                            if (oy >= oh || ox >= ow) continue;
+                            double s = 0;
+                            for (int q = 0; q < 6; q++) s += t[i][q] * fabs(wat[j][q]);
+                            mag[(((size_t)n * oh + oy) * ow + ox) * c->cout + co] = s;
+                        }
+                }
+            }
+    free(av);
+    free(au);
+    return mag;
+}
+
+/* Runs the case through a plan made with `algo` on the active ISA and
+ * compares with the reference. Returns the worst error / mag ratio seen
+ * (for the Winograd report); fails the test on any element out of bound. */
+static double run_case(const conv_case *c, ops_conv_algo algo, uint64_t seed, const char *want_prefix)
+{
+    ops_conv2d_params p;
+    memset(&p, 0, sizeof p);
+    p.kh = c->kh;
+    p.kw = c->kw;
+    p.stride_h = c->sh;
+    p.stride_w = c->sw;
+    p.dil_h = p.dil_w = 1;
+    p.pad_top = c->pt;
+    p.pad_bottom = c->pb;
+    p.pad_left = c->pl;
+    p.pad_right = c->pr;
+    p.groups = 1;
+    p.act = c->act;
+    const ops_nhwc in = {c->n, c->h, c->w, c->cin};
+    const int oh = ops_out_len(c->h, c->kh, c->sh, 1, c->pt, c->pb);
+    const int ow = ops_out_len(c->w, c->kw, c->sw, 1, c->pl, c->pr);
+    const size_t nx = (size_t)c->n * c->h * c->w * c->cin;
+    const size_t nw = (size_t)c->cout * c->kh * c->kw * c->cin;
+    const size_t ny = (size_t)c->n * oh * ow * c->cout;
+
+    rng_seed(seed);
+    float *x = rand_buf(nx), *w = rand_buf(nw);
+    float *bias = c->bias ? rand_buf((size_t)c->cout) : NULL;
+    float *res = c->res ? rand_buf(ny) : NULL;
+    float *want = nan_buf(ny), *got = nan_buf(ny), *got2 = nan_buf(ny), *mag = nan_buf(ny);
+    ops_conv2d_f32(&p, x, in, w, bias, c->cout, res, want);
+    {
+        ops_conv2d_params pa = p;
+        pa.act = OPS_ACT_NONE;
+        float *ax = abs_copy(x, nx), *aw = abs_copy(w, nw);
+        float *ab = bias ? abs_copy(bias, (size_t)c->cout) : NULL;
+        float *ar = res ? abs_copy(res, ny) : NULL;
+        ops_conv2d_f32(&pa, ax, in, aw, ab, c->cout, ar, mag);
+        free(ax);
+        free(aw);
+        free(ab);
+        free(ar);
+    }
+
+    ops_conv2d_plan *plan = NULL;
+    assert_int_equal(ops_conv2d_plan_create_algo(&p, in, w, bias, c->cout, algo, &plan), OPS_PLAN_OK);
+    const char *variant = ops_conv2d_plan_variant(plan);
+    if (want_prefix && strncmp(variant, want_prefix, strlen(want_prefix)) != 0) {
+        print_error("expected a %s* kernel, the plan chose %s\n", want_prefix, variant);
+        fail();
+    }
+    const int ntasks = ops_conv2d_plan_tasks(plan);
+    const size_t sbytes = ops_conv2d_plan_scratch(plan);
+    void *scratch = NULL;
+    assert_int_equal(posix_memalign(&scratch, 64, sbytes ? sbytes : 64), 0);
+    for (int t = 0; t < ntasks; t++) ops_conv2d_plan_run(plan, x, res, got, scratch, t);
+    for (int t = ntasks - 1; t >= 0; t--) ops_conv2d_plan_run(plan, x, res, got2, scratch, t);
+
+    const int is_wino = strncmp(variant, "wino43", 6) == 0;
+    double *wmag = is_wino ? wino_mag(c, x, w, oh, ow) : NULL;
+    const double eps = ldexp(1.0, -24);
+    const double k = (double)c->kh * c->kw * c->cin + 2;
+    const double act_ulps = (c->act == OPS_ACT_SIGMOID || c->act == OPS_ACT_TANH) ? 8 : 0;
+    double worst = 0;
+    size_t bad = 0;
+    for (size_t i = 0; i < ny; i++) {
+        double tol = 2 * k * eps * mag[i];
+        if (wmag) tol = k * eps * mag[i] + ((double)c->cin + 16) * eps * wmag[i] + 2 * eps * mag[i];
+        tol += act_ulps * eps * fabs(want[i]) + 1e-30;
+        const double err = fabs((double)got[i] - (double)want[i]);
+        if (!(err <= tol)) {
+            if (bad < 5)
+                print_error("%s seed %llu: y[%zu] = %.9g, reference %.9g, |err| %.3g > tol %.3g\n",
+                            variant, (unsigned long long)seed, i, got[i], want[i], err, tol);
+            bad++;
+        }
+        if (mag[i] > 0 && err / (eps * mag[i]) > worst) worst = err / (eps * mag[i]);
+        if (memcmp(&got[i], &got2[i], sizeof(float)) != 0) {
+            if (bad < 5)
+                print_error("%s seed %llu: y[%zu] differs with the task order: %.9g vs %.9g\n",
+                            variant, (unsigned long long)seed, i, got[i], got2[i]);
+            bad++;
+        }
+    }
+    if (bad) {
+        print_error("case n%d %dx%dx%d -> %d, k %dx%d s %d,%d pad %d,%d,%d,%d: %zu bad of %zu\n",
+                    c->n, c->h, c->w, c->cin, c->cout, c->kh, c->kw, c->sh, c->sw, c->pt, c->pb,
+                    c->pl, c->pr, bad, ny);
+        fail();
+    }
+    free(wmag);
+    free(scratch);
+    ops_conv2d_plan_destroy(plan);
+    free(x);
+    free(w);
+    free(bias);
+    free(res);
+    free(want);
+    free(got);
+    free(got2);
+    free(mag);
+    return worst;
+}
+
+/* The ISAs to try: scalar and every SIMD one up to what the machine has. */
+static int isa_list(ops_isa *out)
+{
+    const ops_isa best = ops_isa_detected();
+    int n = 0;
+    out[n++] = OPS_ISA_SCALAR;
+    if (best == OPS_ISA_NEON) out[n++] = OPS_ISA_NEON;
+    if (best >= OPS_ISA_AVX2) out[n++] = OPS_ISA_AVX2;
+    if (best >= OPS_ISA_AVX512) out[n++] = OPS_ISA_AVX512;
+    return n;
+}
+
+static void test_dispatch(void **state)
+{
+    (void)state;
+    const ops_isa best = ops_isa_detected();
+    printf("detected ISA: %s, active: %s\n", ops_isa_name(best), ops_isa_name(ops_isa_active()));
+    assert_int_equal(ops_isa_select(OPS_ISA_SCALAR), OPS_ISA_SCALAR);
+    assert_int_equal(ops_isa_select(OPS_ISA_AVX512), best == OPS_ISA_NEON ? OPS_ISA_NEON : best);
+    ops_isa isa;
+    assert_int_equal(ops_isa_parse("avx2", &isa), 0);
+    assert_int_equal(isa, OPS_ISA_AVX2);
+    assert_int_equal(ops_isa_parse("sse9", &isa), -1);
+    assert_string_equal(ops_isa_name(OPS_ISA_SCALAR), "scalar");
+    assert_null(ops_isa_name((ops_isa)42));
+    ops_isa_select(best);
+}
+
+/* Direct kernel: shapes that hit every tail. */
+static const conv_case direct_cases[] = {
+    /* n  h   w  cin cout kh kw sh sw pt pb pl pr bias res act */
+    {1, 1, 1, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 0, OPS_ACT_NONE},
+    {1, 7, 5, 3, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, OPS_ACT_RELU},
+    {2, 13, 11, 17, 33, 3, 3, 2, 2, 0, 0, 0, 0, 1, 1, OPS_ACT_RELU},
+    {1, 23, 29, 3, 32, 7, 7, 2, 2, 3, 3, 3, 3, 1, 0, OPS_ACT_RELU},
+    {1, 30, 30, 3, 32, 7, 7, 2, 2, 0, 0, 0, 0, 1, 0, OPS_ACT_NONE},
+    {1, 3, 5, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, OPS_ACT_RELU},
+    {1, 4, 6, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1, 0, 1, OPS_ACT_RELU6},
+    {1, 5, 7, 9, 17, 3, 3, 1, 1, 1, 1, 1, 1, 1, 0, OPS_ACT_SIGMOID},
+    {1, 2, 13, 5, 31, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, OPS_ACT_TANH},
+    {1, 2, 14, 5, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, OPS_ACT_RELU},
+    {1, 2, 15, 5, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, OPS_ACT_RELU},
+    {1, 9, 9, 31, 65, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, OPS_ACT_RELU},
+    {1, 11, 7, 6, 10, 5, 3, 1, 2, 0, 1, 2, 1, 1, 0, OPS_ACT_NONE},
+    {2, 8, 8, 32, 48, 3, 3, 2, 2, 0, 0, 0, 0, 1, 0, OPS_ACT_RELU},
+    {1, 3, 3, 64, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, OPS_ACT_RELU},
+    {1, 1, 1, 64, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, OPS_ACT_NONE},
+    {1, 6, 1, 7, 3, 3, 1, 3, 1, 2, 2, 0, 0, 0, 0, OPS_ACT_NONE},
+    {1, 17, 17, 32, 64, 3, 3, 2, 2, 0, 0, 0, 0, 1, 0, OPS_ACT_RELU},
+};
+
+static void test_direct(void **state)
+{
+    (void)state;
+    ops_isa isas[4];
+    const int n_isa = isa_list(isas);
+    for (int i = 0; i < n_isa; i++) {
+        const ops_isa isa = ops_isa_select(isas[i]);
+        char prefix[32];
+        snprintf(prefix, sizeof prefix, "%s%s", isa == OPS_ISA_SCALAR ? "ref_" : "direct_",
+                 isa == OPS_ISA_SCALAR ? "scalar" : ops_isa_name(isa));
+        for (size_t c = 0; c < sizeof direct_cases / sizeof direct_cases[0]; c++) {
+            const uint64_t seed = 1000 + c;
+            run_case(&direct_cases[c], OPS_CONV_DIRECT, seed, prefix);
+        }
+        printf("direct %s: %zu cases ok (seeds 1000..%zu)\n", ops_isa_name(isa),
+               sizeof direct_cases / sizeof direct_cases[0],
+               1000 + sizeof direct_cases / sizeof direct_cases[0] - 1);
+    }
+    ops_isa_select(ops_isa_detected());
+}
+
+/* Winograd: channels multiples of 16 (the kernel's precondition on every
+ * ISA), spatial sizes around the 4x4 tile and the register tile. */
+static const conv_case wino_cases[] = {
+    {1, 1, 1, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 0, OPS_ACT_NONE},
+    {1, 3, 5, 16, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, OPS_ACT_RELU},
+    {1, 4, 4, 32, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, OPS_ACT_RELU},
+    {1, 5, 9, 16, 48, 3, 3, 1, 1, 1, 1, 1, 1, 0, 1, OPS_ACT_RELU6},
+    {2, 13, 7, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, OPS_ACT_RELU},
+    {1, 9, 10, 32, 32, 3, 3, 1, 1, 0, 0, 0, 0, 1, 0, OPS_ACT_NONE},
+    {1, 8, 8, 48, 80, 3, 3, 1, 1, 2, 0, 1, 2, 1, 1, OPS_ACT_SIGMOID},
+    {1, 17, 17, 64, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, OPS_ACT_RELU},
+    {1, 35, 35, 32, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, OPS_ACT_RELU},
+    {1, 57, 1, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, OPS_ACT_TANH},
+};
+
+static void test_winograd(void **state)
+{
+    (void)state;
+    ops_isa isas[4];
+    const int n_isa = isa_list(isas);
+    for (int i = 0; i < n_isa; i++) {
+        const ops_isa isa = ops_isa_select(isas[i]);
+        if (isa == OPS_ISA_SCALAR) continue; /* the scalar ISA has only the reference */
+        char prefix[32];
+        snprintf(prefix, sizeof prefix, "wino43_%s", ops_isa_name(isa));
+        double worst = 0;
+        for (size_t c = 0; c < sizeof wino_cases / sizeof wino_cases[0]; c++) {
+            const double r = run_case(&wino_cases[c], OPS_CONV_WINOGRAD, 2000 + c, prefix);
+            if (r > worst) worst = r;
+        }
+        printf("winograd %s: %zu cases ok (seeds 2000..), worst |err| = %.1f eps * mag\n",
+               ops_isa_name(isa), sizeof wino_cases / sizeof wino_cases[0], worst);
+    }
+    ops_isa_select(ops_isa_detected());
+}
+
+/* AUTO picks a SIMD kernel for the model's shapes and the reference for
+ * what the SIMD kernels do not cover (groups, dilation). */
+static void test_auto_choice(void **state)
+{
+    (void)state;
+    const ops_isa isa = ops_isa_select(ops_isa_detected());
+    if (isa == OPS_ISA_SCALAR) {
+        printf("no SIMD ISA on this machine: auto choice not tested\n");
+        skip();
+    }
+    const conv_case c35 = {1, 35, 35, 32, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, OPS_ACT_RELU};
+    run_case(&c35, OPS_CONV_AUTO, 3000, "wino43_");
+    const conv_case c3 = {1, 3, 3, 32, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, OPS_ACT_RELU};
+    run_case(&c3, OPS_CONV_AUTO, 3001, "direct_");
+    const conv_case codd = {1, 35, 35, 31, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, OPS_ACT_RELU};
+    run_case(&codd, OPS_CONV_WINOGRAD, 3002, "direct_");
+
+    ops_conv2d_params p;
+    memset(&p, 0, sizeof p);
+    p.kh = p.kw = 3;
+    p.stride_h = p.stride_w = 1;
+    p.dil_h = p.dil_w = 1;
+    p.groups = 4;
+    const ops_nhwc in = {1, 5, 5, 8};
+    float w[8 * 9 * 2] = {0};
+    ops_conv2d_plan *plan = NULL;
+    assert_int_equal(ops_conv2d_plan_create(&p, in, w, NULL, 8, &plan), OPS_PLAN_OK);
+    assert_string_equal(ops_conv2d_plan_variant(plan), "ref_scalar");
+    ops_conv2d_plan_destroy(plan);
+    p.groups = 3;
+    assert_int_equal(ops_conv2d_plan_create(&p, in, w, NULL, 8, &plan), OPS_PLAN_BADARG);
+    assert_null(plan);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dispatch),
+        cmocka_unit_test(test_direct),
+        cmocka_unit_test(test_winograd),
+        cmocka_unit_test(test_auto_choice),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
