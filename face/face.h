@@ -55,8 +55,13 @@ void face_image_free(face_image *img);
 
 /* Decode any supported format, detected from the bytes (never the name):
  * JPEG, PNG, PGM/PPM (P2 P3 P5 P6), BMP. Gray sources give channels == 1,
- * everything else RGB (channels == 3); alpha is dropped (see face/png.c).
- * EXIF orientation is applied. On failure *err says why. */
+ * everything else RGB (channels == 3); alpha is dropped, not composited
+ * (see face/png.c). EXIF orientation is applied. On failure *err says why.
+ * Reduction to 8 bits (the same as PIL, so tests can compare exactly):
+ *   16-bit PNG samples keep the high byte; PNG gray of 1/2/4 bits is
+ *   scaled to 0..255; PGM/PPM with maxval != 255 give
+ *   round(v * 255 / maxval), ties to even. Palettes whose every entry is
+ *   gray (PNG, BMP) give channels == 1. */
 face_status face_image_decode(const uint8_t *data, size_t len, face_image *out, face_err *err);
 
 /* face_image_decode of a whole file; err names what is wrong (not the path). */
@@ -72,7 +77,9 @@ face_status face_bmp_decode(const uint8_t *data, size_t len, face_image *out, fa
 face_status face_png_encode(const face_image *img, uint8_t **out, size_t *out_len, face_err *err);
 face_status face_pnm_encode(const face_image *img, uint8_t **out, size_t *out_len, face_err *err);
 
-/* Write img to path as PNG (.png) or PPM/PGM (.ppm/.pgm/.pnm), by extension. */
+/* Write img to path as PNG (.png) or PPM/PGM (.ppm/.pgm/.pnm), by extension
+ * (case-insensitive): .ppm is always P6 (gray written as RGB), .pgm only
+ * for gray images (FACE_EINVAL otherwise), .pnm P5 or P6 by channels. */
 face_status face_image_save(const char *path, const face_image *img, face_err *err);
 
 /* ==== detector ============================================================== */
