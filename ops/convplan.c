@@ -90,24 +90,60 @@ static int pack_bias(ops_conv2d_plan *pl)
     return 0;
 }
 
+/* The range [*lo, *hi] of kernel taps along one axis that read a real input
+ * element for at least one output; the others only ever see zero padding. */
+static void used_taps(int in, int out, int k, int stride, int pad, int *lo, int *hi)
+{
+    *lo = k;
+    *hi = -1;
+    for (int t = 0; t < k; t++)
+        for (int o = 0; o < out; o++) {
+            const int i = o * stride - pad + t;
+            if (i >= 0 && i < in) {
+                if (t < *lo) *lo = t;
+                if (t > *hi) *hi = t;
+                break;
+            }
+        }
+}
+
 static int plan_direct(ops_conv2d_plan *pl)
 {
-    const ops_conv2d_params *p = &pl->p;
+    ops_conv2d_params *p = &pl->p;
     const int cin = pl->in.c, nr = pl->nr;
+    const int kh0 = p->kh, kw0 = p->kw;
+    /* Drop taps that only read padding (a 3x3 SAME conv on a 1x1 input is a
+     * 1x1 conv): fewer weights to stream, same result. */
+    int ky0, ky1, kx0, kx1;
+    used_taps(pl->in.h, pl->oh, p->kh, p->stride_h, p->pad_top, &ky0, &ky1);
+    used_taps(pl->in.w, pl->ow, p->kw, p->stride_w, p->pad_left, &kx0, &kx1);
+    if (ky1 >= ky0 && kx1 >= kx0 && p->pad_top >= ky0 && p->pad_left >= kx0 &&
+        p->pad_bottom >= kh0 - 1 - ky1 && p->pad_right >= kw0 - 1 - kx1) {
+        p->pad_top -= ky0;
+        p->pad_bottom -= kh0 - 1 - ky1;
+        p->pad_left -= kx0;
+        p->pad_right -= kw0 - 1 - kx1;
+        p->kh = ky1 - ky0 + 1;
+        p->kw = kx1 - kx0 + 1;
+    } else {
+        ky0 = kx0 = 0;
+    }
     const size_t klen = (size_t)p->kw * cin;
     pl->packed_bytes = (size_t)pl->n_coblk * p->kh * klen * nr * sizeof(float);
     pl->packed = alloc64(pl->packed_bytes);
     if (!pl->packed) return -1;
     for (int cb = 0; cb < pl->n_coblk; cb++)
         for (int ky = 0; ky < p->kh; ky++)
-            for (size_t kk = 0; kk < klen; kk++)
-                for (int o = 0; o < nr; o++) {
-                    const int co = cb * nr + o;
-                    const size_t dst = (((size_t)cb * p->kh + ky) * klen + kk) * nr + o;
-                    pl->packed[dst] = co < pl->c_out
-                                          ? pl->w_ref[((size_t)co * p->kh + ky) * klen + kk]
-                                          : 0.0f;
-                }
+            for (int kx = 0; kx < p->kw; kx++)
+                for (int ci = 0; ci < cin; ci++)
+                    for (int o = 0; o < nr; o++) {
+                        const int co = cb * nr + o;
+                        const size_t kk = (size_t)kx * cin + ci;
+                        const size_t dst = (((size_t)cb * p->kh + ky) * klen + kk) * nr + o;
+                        const size_t src =
+                            (((size_t)co * kh0 + ky + ky0) * kw0 + kx + kx0) * cin + ci;
+                        pl->packed[dst] = co < pl->c_out ? pl->w_ref[src] : 0.0f;
+                    }
     /* bands: about TASKS_WANTED per batch, but keep several tiles per band */
     const int px_img = pl->oh * pl->ow;
     int bands = px_img / (4 * pl->k->nb_max);
@@ -168,10 +204,11 @@ static int plan_wino(ops_conv2d_plan *pl)
     pl->tiles_h = ceil_div(pl->oh, 4);
     pl->tiles_w = ceil_div(pl->ow, 4);
     pl->n_tiles = pl->in.n * pl->tiles_h * pl->tiles_w;
-    /* blocks of about 2 register tiles, at least TASKS_WANTED/2 blocks when possible */
-    int nblk = ceil_div(pl->n_tiles, 2 * pl->k->nb_max);
-    if (nblk < TASKS_WANTED / 2) nblk = TASKS_WANTED / 2;
-    if (nblk > pl->n_tiles) nblk = pl->n_tiles;
+    /* Blocks of about 2 register tiles. Every block reads all of U (4x the
+     * direct weights), so few tiles are not cut into more blocks: the
+     * output channels are split instead (split_co), each task then reading
+     * only its part of U. */
+    const int nblk = ceil_div(pl->n_tiles, 2 * pl->k->nb_max);
     pl->tblk = ceil_div(pl->n_tiles, nblk);
     pl->n_tblk = ceil_div(pl->n_tiles, pl->tblk);
     split_co(pl, pl->n_tblk);

@@ -10,6 +10,7 @@
  * use). The table of kernels is a pointer to one of the per-ISA constant
  * tables, swapped only by ops_isa_select.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,4 +138,20 @@ int ops_isa_parse(const char *name, ops_isa *isa)
 void ops_simd_act_tail(ops_act act, float *y, int n)
 {
     ops_act_f32(act, y, (size_t)n, y);
+}
+
+/* Scalar chains: 8 independent accumulators, so the compiler may keep them in
+ * registers; it may also vectorise them, which the bench then reports. */
+float ops_fma_burn(long iters, double *flops)
+{
+    const ops_simd_kernels *k = ops_simd_active();
+    if (k) return k->fma_burn(iters, flops);
+    float acc[8];
+    for (int i = 0; i < 8; i++) acc[i] = (float)i;
+    for (long it = 0; it < iters; it++)
+        for (int i = 0; i < 8; i++) acc[i] = fmaf(acc[i], 0.999999f, 1e-7f);
+    *flops = (double)iters * 8 * 2.0;
+    float total = 0.0f;
+    for (int i = 0; i < 8; i++) total += acc[i];
+    return total;
 }

@@ -196,6 +196,12 @@ const char *ops_isa_name(ops_isa isa);
 /* Parse a name as above; returns 0 and sets *isa, or -1. */
 int ops_isa_parse(const char *name, ops_isa *isa);
 
+/* For measuring the FMA peak of one core (bench/): runs iters rounds of
+ * independent fused multiply-add chains on the active ISA's vectors. Sets
+ * *flops to the floating-point operations done (2 per lane per FMA) and
+ * returns a value that depends on all of them. */
+float ops_fma_burn(long iters, double *flops);
+
 /* A convolution prepared for repeated runs at one input shape: the kernel is
  * chosen for the active ISA and shapes (Winograd F(4,3) for 3x3 stride 1,
  * a register-blocked direct convolution otherwise, the scalar reference

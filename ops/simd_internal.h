@@ -69,6 +69,10 @@ typedef struct ops_simd_kernels {
     void (*tile)(const ops_tile_args *t);
     void (*wino_input)(const ops_wino_args *w);
     void (*wino_output)(const ops_wino_args *w);
+    /* iters rounds of independent FMA chains on vl-wide vectors (see
+     * ops_fma_burn); returns a sum that depends on every one, *flops the
+     * operations done. */
+    float (*fma_burn)(long iters, double *flops);
 } ops_simd_kernels;
 
 /* The table for the active ISA, or NULL when it is scalar. */

@@ -325,6 +325,9 @@ static const conv_case direct_cases[] = {
     {1, 1, 1, 64, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, OPS_ACT_NONE},
     {1, 6, 1, 7, 3, 3, 1, 3, 1, 2, 2, 0, 0, 0, 0, OPS_ACT_NONE},
     {1, 17, 17, 32, 64, 3, 3, 2, 2, 0, 0, 0, 0, 1, 0, OPS_ACT_RELU},
+    /* taps that only ever read padding (trimmed by the planner) */
+    {1, 2, 3, 5, 9, 7, 7, 1, 1, 3, 3, 3, 3, 1, 1, OPS_ACT_NONE},
+    {2, 1, 4, 3, 5, 5, 3, 2, 1, 4, 2, 0, 1, 1, 0, OPS_ACT_RELU},
 };
 
 static void test_direct(void **state)

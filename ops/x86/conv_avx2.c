@@ -211,6 +211,30 @@ static void wino_output_avx2(const ops_wino_args *w)
     }
 }
 
+/* The FMA peak probe: 12 independent accumulator chains, enough to cover the
+ * FMA latency on both FMA ports, and nothing else in the loop but the
+ * counter. */
+static float fma_burn_avx2(long iters, double *flops)
+{
+    *flops = (double)iters * 12 * VL * 2.0;
+    __m256 acc[12];
+    const __m256 mul = _mm256_set1_ps(0.999999f), add = _mm256_set1_ps(1e-7f);
+#pragma GCC unroll 12
+    for (int i = 0; i < 12; i++) acc[i] = _mm256_set1_ps((float)i);
+    for (long it = 0; it < iters; it++) {
+#pragma GCC unroll 12
+        for (int i = 0; i < 12; i++) acc[i] = _mm256_fmadd_ps(acc[i], mul, add);
+    }
+    __m256 sum = acc[0];
+    for (int i = 1; i < 12; i++) sum = _mm256_add_ps(sum, acc[i]);
+    float lanes[8];
+    _mm256_storeu_ps(lanes, sum);
+    float total = 0.0f;
+    for (int i = 0; i < 8; i++) total += lanes[i];
+    return total;
+}
+
 const ops_simd_kernels ops_kernels_avx2 = {
     OPS_ISA_AVX2, VL, NR, NB_MAX, tile_avx2, wino_input_avx2, wino_output_avx2,
+    fma_burn_avx2,
 };

@@ -216,6 +216,30 @@ static void wino_output_avx512(const ops_wino_args *w)
     }
 }
 
+/* The FMA peak probe: 24 independent accumulator chains, enough to cover the
+ * FMA latency on both FMA ports, and nothing else in the loop but the
+ * counter. */
+static float fma_burn_avx512(long iters, double *flops)
+{
+    *flops = (double)iters * 24 * VL * 2.0;
+    __m512 acc[24];
+    const __m512 mul = _mm512_set1_ps(0.999999f), add = _mm512_set1_ps(1e-7f);
+#pragma GCC unroll 24
+    for (int i = 0; i < 24; i++) acc[i] = _mm512_set1_ps((float)i);
+    for (long it = 0; it < iters; it++) {
+#pragma GCC unroll 24
+        for (int i = 0; i < 24; i++) acc[i] = _mm512_fmadd_ps(acc[i], mul, add);
+    }
+    __m512 sum = acc[0];
+    for (int i = 1; i < 24; i++) sum = _mm512_add_ps(sum, acc[i]);
+    float lanes[16];
+    _mm512_storeu_ps(lanes, sum);
+    float total = 0.0f;
+    for (int i = 0; i < 16; i++) total += lanes[i];
+    return total;
+}
+
 const ops_simd_kernels ops_kernels_avx512 = {
     OPS_ISA_AVX512, VL, NR, NB_MAX, tile_avx512, wino_input_avx512, wino_output_avx512,
+    fma_burn_avx512,
 };
