@@ -6,6 +6,7 @@
  * j % 8), then the partial sums are added pairwise. That order is fixed, so
  * results do not depend on the compiler, and it lets the compiler vectorise
  * the loop without -ffast-math (each partial sum is one SIMD lane).
+ * Euclidean sums in float, cosine in double (see each).
  */
 #include "face/gallery_internal.h"
 
@@ -19,6 +20,13 @@ static float sum_lanes(const float *s)
     return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
 }
 
+static double sum_lanes_d(const double *s)
+{
+    return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
+/* Euclidean sums in float: 128-D embeddings are small numbers, and a sum
+ * that overflows (|x| > 1.8e19) gives +inf, which still ranks as farthest. */
 static float euclidean(const float *a, const float *b, int dim)
 {
     float s[LANES] = {0};
@@ -35,28 +43,30 @@ static float euclidean(const float *a, const float *b, int dim)
     return sqrtf(sum_lanes(s));
 }
 
+/* Cosine sums in double: squares of any finite float fit, so the result
+ * is defined for every finite input (in float, |x| > 1.8e19 overflows). */
 static float cosine(const float *a, const float *b, int dim)
 {
-    float ab[LANES] = {0}, aa[LANES] = {0}, bb[LANES] = {0};
+    double ab[LANES] = {0}, aa[LANES] = {0}, bb[LANES] = {0};
     int j = 0;
     for (; j + LANES <= dim; j += LANES)
         for (int l = 0; l < LANES; l++) {
-            ab[l] += a[j + l] * b[j + l];
-            aa[l] += a[j + l] * a[j + l];
-            bb[l] += b[j + l] * b[j + l];
+            ab[l] += (double)a[j + l] * b[j + l];
+            aa[l] += (double)a[j + l] * a[j + l];
+            bb[l] += (double)b[j + l] * b[j + l];
         }
     for (int l = 0; j < dim; j++, l++) {
-        ab[l] += a[j] * b[j];
-        aa[l] += a[j] * a[j];
-        bb[l] += b[j] * b[j];
+        ab[l] += (double)a[j] * b[j];
+        aa[l] += (double)a[j] * a[j];
+        bb[l] += (double)b[j] * b[j];
     }
-    float na = sum_lanes(aa), nb = sum_lanes(bb);
-    if (na <= 0.0f || nb <= 0.0f) return 1.0f; /* a zero vector has no direction */
-    float d = 1.0f - sum_lanes(ab) / sqrtf(na * nb);
+    double na = sum_lanes_d(aa), nb = sum_lanes_d(bb);
+    if (na <= 0.0 || nb <= 0.0) return 1.0f; /* a zero vector has no direction */
+    double d = 1.0 - sum_lanes_d(ab) / (sqrt(na) * sqrt(nb));
     /* Rounding can step just outside the range. */
-    if (d < 0.0f) d = 0.0f;
-    if (d > 2.0f) d = 2.0f;
-    return d;
+    if (d < 0.0) d = 0.0;
+    if (d > 2.0) d = 2.0;
+    return (float)d;
 }
 
 float face_distance(const float *a, const float *b, int dim, face_metric metric)
