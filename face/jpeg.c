@@ -27,8 +27,9 @@
  * message names the marker, its byte offset, the value seen and the rule.
  * Truncated or corrupt entropy-coded data is an error (FACE_EFORMAT), not a
  * silently padded image: libjpeg would pad with zero bits and only warn, and
- * we have no warning channel. A missing EOI after a complete last scan is
- * accepted. Malformed EXIF data is ignored (orientation taken as 1): it is
+ * we have no warning channel. A missing EOI marker is accepted only for a
+ * sequential file whose every component was fully decoded; a progressive
+ * file without EOI is an error, since its later scans may be missing. Malformed EXIF data is ignored (orientation taken as 1): it is
  * metadata, the picture itself is intact.
  *
  * Ranges (to keep every intermediate inside int32): dequantised
@@ -120,6 +121,7 @@ typedef struct jpeg_dec {
     int mcux, mcuy; /* MCUs of an interleaved scan */
     jpeg_comp comp[3];
     int scans_done;
+    int comp_scanned[3]; /* sequential: component i had its scan */
     int adobe_seen, adobe_transform;
     int jfif_seen;
     int orientation; /* EXIF 1..8, 1 when absent */
@@ -1119,8 +1121,9 @@ static face_status jpeg_run(jpeg_dec *d, face_image *out)
     d->orientation = 1;
     for (;;) {
         if (pos + 1 >= len) {
-            if (d->scans_done > 0) break; /* missing EOI after complete scans: accepted */
-            return jpeg_fail(d, FACE_EFORMAT, "data ends at offset %zu before any scan: truncated file", pos);
+            if (d->scans_done > 0 && !d->progressive) break; /* missing EOI: checked below */
+            return jpeg_fail(d, FACE_EFORMAT, "data ends at offset %zu %s: truncated file", pos,
+                             d->scans_done ? "without EOI after a progressive scan" : "before any scan");
         }
         if (p[pos] != 0xFF)
             return jpeg_fail(d, FACE_EFORMAT, "expected a marker at offset %zu, found byte 0x%02X", pos, p[pos]);
@@ -1191,6 +1194,7 @@ static face_status jpeg_run(jpeg_dec *d, face_image *out)
             }
             s = jpeg_decode_scan(d, &pos);
             if (s) return s;
+            for (int i = 0; i < d->scan_ncomp; i++) d->comp_scanned[d->scan_comp[i]] = 1;
             d->scans_done++;
             break;
         default: break; /* other APPn, COM, JPGn: skipped */
@@ -1199,6 +1203,9 @@ static face_status jpeg_run(jpeg_dec *d, face_image *out)
     }
     if (!d->frame_seen || d->scans_done == 0)
         return jpeg_fail(d, FACE_EFORMAT, "EOI reached without %s", d->frame_seen ? "any scan" : "a frame (SOF)");
+    for (int i = 0; i < d->ncomp && !d->progressive; i++)
+        if (!d->comp_scanned[i])
+            return jpeg_fail(d, FACE_EFORMAT, "component %d never appears in a scan (truncated file?)", d->comp[i].id);
     if (d->progressive) jpeg_finish_progressive(d);
     face_status s = jpeg_output(d, out);
     if (s) return s;
