@@ -78,7 +78,10 @@ typedef struct jpeg_huff {
     /* fast_ac[next bits]: for AC tables, when code length + value bits fit in
      * HUFF_FAST_BITS: (value << 16) | (run << 8) | total bits; else 0. */
     int32_t fast_ac[1 << HUFF_FAST_BITS];
-    int32_t maxcode[18]; /* [length] largest code of that length, -1 if none; [17] sentinel */
+    /* limit[length]: a 16-bit window whose first `length` bits are a code of
+     * that length is below limit[length] (largest code + 1, shifted to 16
+     * bits; 0 if none); [17] is a sentinel above every window */
+    int32_t limit[18];
     int32_t valoff[17];  /* [length] index into vals of a code minus the code */
     uint8_t vals[256];   /* symbols in code order */
 } jpeg_huff;
@@ -188,7 +191,7 @@ static face_status jpeg_build_huff(jpeg_dec *d, size_t off, jpeg_huff *t, int is
         int c = counts[len - 1];
         t->valoff[len] = k - code;
         if (c == 0) {
-            t->maxcode[len] = -1;
+            t->limit[len] = 0;
         } else {
             for (int j = 0; j < c; j++, k++, code++) {
                 if (len <= HUFF_FAST_BITS && code < (1 << len)) {
@@ -198,7 +201,7 @@ static face_status jpeg_build_huff(jpeg_dec *d, size_t off, jpeg_huff *t, int is
                         t->fast[first + f] = (uint16_t)((len << 8) | t->vals[k]);
                 }
             }
-            t->maxcode[len] = code - 1;
+            t->limit[len] = (int32_t)code << (16 - len);
         }
         /* Kraft: the codes of each length must fit in that many bits */
         if (code > (1 << len))
@@ -206,7 +209,7 @@ static face_status jpeg_build_huff(jpeg_dec *d, size_t off, jpeg_huff *t, int is
                              off, len);
         code <<= 1;
     }
-    t->maxcode[17] = INT32_MAX; /* sentinel: the slow path always stops */
+    t->limit[17] = INT32_MAX; /* sentinel: the slow path always stops */
     if (is_ac) {
         for (int i = 0; i < (1 << HUFF_FAST_BITS); i++) {
             int e = t->fast[i];
@@ -477,7 +480,7 @@ static inline int huff_decode(jpeg_bits *b, const jpeg_huff *t)
     }
     int32_t code = (int32_t)bits_peek(b, 16);
     int len = HUFF_FAST_BITS + 1;
-    while ((code >> (16 - len)) > t->maxcode[len]) len++;
+    while (code >= t->limit[len]) len++;
     if (len > 16) return -1;
     bits_skip(b, len);
     return t->vals[((code >> (16 - len)) + t->valoff[len]) & 255];
