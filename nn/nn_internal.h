@@ -45,7 +45,8 @@ typedef void (*nn_kernel_fn)(const struct nn_plan *p, int node, const nn_node_ar
 typedef struct nn_node_exec {
     nn_kernel_fn fn;         /* the kernel; never NULL after nn_prepare */
     const char *variant;     /* static string naming the kernel */
-    void *packed;            /* weights repacked for fn, freed by nn_plan_destroy, or NULL */
+    void *packed;            /* kernel-private state (e.g. repacked weights), or NULL */
+    void (*release)(void *); /* frees packed in nn_plan_destroy; NULL means free() */
     size_t scratch_bytes;    /* asked for by nn_prepare */
     size_t scratch_offset;   /* given by the planner */
     ops_nhwc in;             /* shape of input 0 with the batch */

@@ -379,8 +379,13 @@ void nn_plan_destroy(nn_plan *p)
     if (!p)
         return;
     if (p->exec && p->g)
-        for (int i = 0; i < p->g->n_nodes; i++)
-            free(p->exec[i].packed);
+        for (int i = 0; i < p->g->n_nodes; i++) {
+            nn_node_exec *e = &p->exec[i];
+            if (e->packed && e->release)
+                e->release(e->packed);
+            else
+                free(e->packed);
+        }
     free(p->vals);
     free(p->exec);
     free(p->rptr);
