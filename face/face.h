@@ -131,8 +131,11 @@ typedef struct face_gallery_entry {
     const char *name;
     const char *file;
     const float *emb; /* [dim] */
+    size_t person;    /* 0..person_count-1: people numbered in first-enrolled order */
 } face_gallery_entry;
 face_gallery_entry face_gallery_get(const face_gallery *g, size_t i);
+/* Name of person p (0 <= p < person_count), NULL if out of range. */
+const char *face_gallery_person_name(const face_gallery *g, size_t p);
 
 /* Index of the entry with this name and file, or -1 (enroll skips photos it has). */
 long face_gallery_find(const face_gallery *g, const char *name, const char *file);
@@ -153,7 +156,8 @@ face_status face_gallery_serialize(const face_gallery *g, uint8_t **out, size_t 
 /* Replace path atomically: a temp file in the same directory, written,
  * fsync'd, renamed over path, then the directory fsync'd. A crash at any
  * moment leaves either the old file or the new one, never a mix (a stray
- * ".NAME.tmp-XXXXXX" may remain). The new file has mode 0600. */
+ * ".NAME.tmp-XXXXXX" may remain). A new file gets mode 0600; replacing a
+ * file keeps its permission bits. */
 face_status face_gallery_save(const face_gallery *g, const char *path, face_err *err);
 
 /* Matching: exact nearest neighbour over every entry. */

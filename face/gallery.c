@@ -641,12 +641,18 @@ size_t face_gallery_person_count(const face_gallery *g) { return g->n_persons; }
 
 face_gallery_entry face_gallery_get(const face_gallery *g, size_t i)
 {
-    face_gallery_entry e = {NULL, NULL, NULL};
+    face_gallery_entry e = {NULL, NULL, NULL, 0};
     if (i >= g->count) return e;
     e.name = g->names[g->person[i]];
     e.file = g->file[i];
     e.emb = g->emb + i * (size_t)g->dim;
+    e.person = g->person[i];
     return e;
+}
+
+const char *face_gallery_person_name(const face_gallery *g, size_t p)
+{
+    return p < g->n_persons ? g->names[p] : NULL;
 }
 
 long face_gallery_find(const face_gallery *g, const char *name, const char *file)
@@ -857,7 +863,15 @@ face_status face_gallery_save(const face_gallery *g, const char *path, face_err 
         st = FACE_EIO;
         goto out;
     }
-    st = write_all(fd, buf, len, err);
+    /* An existing gallery keeps its permission bits; a new one stays 0600
+     * as mkstemp made it (embeddings are biometric data). */
+    struct stat old;
+    if (stat(path, &old) == 0 && fchmod(fd, old.st_mode & 07777) != 0) {
+        set_err(err, "cannot copy the old file's permissions to the temp file: %s",
+                strerror(errno));
+        st = FACE_EIO;
+    }
+    if (st == FACE_OK) st = write_all(fd, buf, len, err);
     /* The data must be on disk before the rename makes it the gallery,
      * or a crash could leave a renamed but empty file. */
     if (st == FACE_OK && fsync(fd) != 0) {

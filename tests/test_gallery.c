@@ -16,6 +16,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@
 #include <unistd.h>
 
 #include "face/face.h"
+#include "tools/cli.h"
 
 #define GOLDEN "tests/data/gallery_v1.db"
 #define GOLDEN_MODEL "golden-model:sha256:0123abcd"
@@ -212,6 +214,11 @@ static void test_round_trip(void **state)
     assert_int_equal(stat(path, &sb), 0);
     assert_int_equal(sb.st_size, (off_t)len);
     assert_int_equal(sb.st_mode & 0777, 0600);
+    /* Replacing a file keeps its permission bits. */
+    assert_int_equal(chmod(path, 0640), 0);
+    assert_int_equal(face_gallery_save(g, path, &err), FACE_OK);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0640);
     face_gallery_free(h);
 
     /* An empty gallery round-trips too. */
@@ -917,6 +924,152 @@ static void test_match_vs_brute_force(void **state)
     }
 }
 
+/* ---- facenet-run db ------------------------------------------------------- */
+
+/* Run cmd_db on copies of args (argv is writable), stdout and stderr
+ * captured into out/errs (NUL-terminated). */
+static int run_db(char *out, size_t out_size, char *errs, size_t err_size, int argc,
+                  const char *const *args)
+{
+    char *argv[8];
+    assert_true(argc <= 8);
+    for (int i = 0; i < argc; i++) assert_non_null(argv[i] = strdup(args[i]));
+    char tmpl_out[] = "/tmp/test_gallery_out_XXXXXX", tmpl_err[] = "/tmp/test_gallery_err_XXXXXX";
+    int fo = mkstemp(tmpl_out), fe = mkstemp(tmpl_err);
+    assert_true(fo >= 0 && fe >= 0);
+    fflush(stdout);
+    fflush(stderr);
+    int saved_out = dup(1), saved_err = dup(2);
+    dup2(fo, 1);
+    dup2(fe, 2);
+    int rc = cmd_db(argc, argv);
+    for (int i = 0; i < argc; i++) free(argv[i]);
+    fflush(stdout);
+    fflush(stderr);
+    dup2(saved_out, 1);
+    dup2(saved_err, 2);
+    close(saved_out);
+    close(saved_err);
+    ssize_t n = pread(fo, out, out_size - 1, 0);
+    out[n > 0 ? n : 0] = '\0';
+    n = pread(fe, errs, err_size - 1, 0);
+    errs[n > 0 ? n : 0] = '\0';
+    close(fo);
+    close(fe);
+    unlink(tmpl_out);
+    unlink(tmpl_err);
+    return rc;
+}
+
+static void test_cli_db(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/test_gallery_cli_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char a[64], b[64], c[64], other[64];
+    snprintf(a, sizeof a, "%s/a.db", dir);
+    snprintf(b, sizeof b, "%s/b.db", dir);
+    snprintf(c, sizeof c, "%s/c.db", dir);
+    snprintf(other, sizeof other, "%s/other.db", dir);
+    face_gallery *g = NULL;
+    face_err err = {{0}};
+    assert_int_equal(face_gallery_create("m1", 2, &g, &err), FACE_OK);
+    const float e1[2] = {0.5f, -1.0f}, e2[2] = {3.0f, 1e-3f}, e3[2] = {-0.0f, 2.0f};
+    assert_int_equal(face_gallery_add(g, "ann", "ann/1.jpg", e1, &err), FACE_OK);
+    assert_int_equal(face_gallery_add(g, "Bo \"B\\\" x", "b/q\"1.png", e2, &err), FACE_OK);
+    assert_int_equal(face_gallery_add(g, "ann", "ann/2.jpg", e3, &err), FACE_OK);
+    assert_int_equal(face_gallery_save(g, a, &err), FACE_OK);
+    face_gallery_free(g);
+    g = NULL;
+    assert_int_equal(face_gallery_create("m1", 2, &g, &err), FACE_OK);
+    assert_int_equal(face_gallery_add(g, "ann", "ann/1.jpg", e1, &err), FACE_OK);
+    assert_int_equal(face_gallery_add(g, "cy", "cy.jpg", e2, &err), FACE_OK);
+    assert_int_equal(face_gallery_save(g, b, &err), FACE_OK);
+    face_gallery_free(g);
+    g = NULL;
+    assert_int_equal(face_gallery_create("m2", 2, &g, &err), FACE_OK);
+    assert_int_equal(face_gallery_save(g, other, &err), FACE_OK);
+    face_gallery_free(g);
+
+    char out[4096], errs[4096], expect[512];
+    const char *list[] = {"db", "list", "--db", a};
+    assert_int_equal(run_db(out, sizeof out, errs, sizeof errs, 4, list), CLI_EXIT_OK);
+    snprintf(expect, sizeof expect,
+             "# %s: model 'm1', 2-D, 3 entries, 2 people\nann\t2\nBo \"B\\\" x\t1\n", a);
+    assert_string_equal(out, expect);
+
+    const char *entries[] = {"db", "list", "--entries", "--db", a};
+    assert_int_equal(run_db(out, sizeof out, errs, sizeof errs, 5, entries), CLI_EXIT_OK);
+    assert_non_null(strstr(out, "\nann\tann/1.jpg\nBo \"B\\\" x\tb/q\"1.png\nann\tann/2.jpg\n"));
+
+    /* export: JSON lines, quotes and backslashes escaped, %.9g floats. */
+    const char *exp[] = {"db", "export", "--db", a};
+    assert_int_equal(run_db(out, sizeof out, errs, sizeof errs, 4, exp), CLI_EXIT_OK);
+    assert_string_equal(out,
+                        "{\"name\": \"ann\", \"file\": \"ann/1.jpg\", \"embedding\": [0.5, -1]}\n"
+                        "{\"name\": \"Bo \\\"B\\\\\\\" x\", \"file\": \"b/q\\\"1.png\", "
+                        "\"embedding\": [3, 0.00100000005]}\n"
+                        "{\"name\": \"ann\", \"file\": \"ann/2.jpg\", \"embedding\": [-0, 2]}\n");
+
+    /* merge: into c via --out, a untouched; b's copy of ann/1.jpg skipped. */
+    const char *merge[] = {"db", "merge", a, b, "--out", c};
+    assert_int_equal(run_db(out, sizeof out, errs, sizeof errs, 6, merge), CLI_EXIT_OK);
+    assert_int_equal(face_gallery_load(c, &g, &err), FACE_OK);
+    assert_int_equal(face_gallery_count(g), 4);
+    assert_string_equal(face_gallery_get(g, 3).name, "cy");
+    face_gallery_free(g);
+    g = NULL;
+    assert_int_equal(face_gallery_load(a, &g, &err), FACE_OK);
+    assert_int_equal(face_gallery_count(g), 3);
+    face_gallery_free(g);
+    g = NULL;
+    const char *merge_bad[] = {"db", "merge", a, other};
+    assert_int_equal(run_db(out, sizeof out, errs, sizeof errs, 4, merge_bad), CLI_EXIT_FATAL);
+    assert_non_null(strstr(errs, "different models: 'm1' (2-D) and 'm2' (2-D)"));
+
+    /* rm: one name found, one not: exit 1, the found one removed and saved. */
+    const char *rm[] = {"db", "rm", "ann", "nobody", "--db", a};
+    assert_int_equal(run_db(out, sizeof out, errs, sizeof errs, 6, rm), CLI_EXIT_PARTIAL);
+    assert_non_null(strstr(errs, "removed 2 entries of 'ann'"));
+    assert_non_null(strstr(errs, "no entries named 'nobody'"));
+    assert_int_equal(face_gallery_load(a, &g, &err), FACE_OK);
+    assert_int_equal(face_gallery_count(g), 1);
+    face_gallery_free(g);
+    g = NULL;
+
+    /* A damaged gallery: exit 3 and the reason after the path. */
+    FILE *f = fopen(b, "r+b");
+    assert_non_null(f);
+    fseek(f, 9, SEEK_SET);
+    fputc(7, f);
+    fclose(f);
+    const char *list_b[] = {"db", "list", "--db", b};
+    assert_int_equal(run_db(out, sizeof out, errs, sizeof errs, 4, list_b), CLI_EXIT_FATAL);
+    snprintf(expect, sizeof expect, "%s: offset 8: version is 1793", b);
+    assert_non_null(strstr(errs, expect));
+
+    /* Usage errors. */
+    const char *none[] = {"db"};
+    const char *bad_action[] = {"db", "frob"};
+    const char *rm_nothing[] = {"db", "rm"};
+    const char *out_on_list[] = {"db", "list", "--out", c};
+    const char *no_file[] = {"db", "list", "--db"};
+    const char *help[] = {"db", "--help"};
+    assert_int_equal(run_db(out, sizeof out, errs, sizeof errs, 1, none), CLI_EXIT_USAGE);
+    assert_int_equal(run_db(out, sizeof out, errs, sizeof errs, 2, bad_action), CLI_EXIT_USAGE);
+    assert_int_equal(run_db(out, sizeof out, errs, sizeof errs, 2, rm_nothing), CLI_EXIT_USAGE);
+    assert_int_equal(run_db(out, sizeof out, errs, sizeof errs, 4, out_on_list), CLI_EXIT_USAGE);
+    assert_int_equal(run_db(out, sizeof out, errs, sizeof errs, 3, no_file), CLI_EXIT_USAGE);
+    assert_int_equal(run_db(out, sizeof out, errs, sizeof errs, 2, help), CLI_EXIT_OK);
+    assert_non_null(strstr(out, "exit codes"));
+
+    unlink(a);
+    unlink(b);
+    unlink(c);
+    unlink(other);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -936,6 +1089,7 @@ int main(void)
         cmocka_unit_test(test_match_euclidean),
         cmocka_unit_test(test_match_cosine),
         cmocka_unit_test(test_match_vs_brute_force),
+        cmocka_unit_test(test_cli_db),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
