@@ -52,7 +52,7 @@ static void k_affine(const nn_plan *p, int i, const nn_node_args *a)
 static void k_dense(const nn_plan *p, int i, const nn_node_args *a)
 {
     const nn_node_exec *e = &p->exec[i];
-    ops_dense_f32(a->in[0], e->in.n, e->in.c, a->in[1], a->in[2], e->c_out,
+    ops_dense_f32(a->in[0], e->in.n, e->in.h * e->in.w * e->in.c, a->in[1], a->in[2], e->c_out,
                   node_of(p, i)->attr.act, a->out);
 }
 
@@ -225,6 +225,12 @@ nn_status nn_run_ex(nn_plan *p, const float *const *inputs, float *const *output
         } else {
             e->fn(p, i, &a);
         }
+    }
+    /* Graph inputs that are also graph outputs. */
+    for (int k = 0; k < g->n_outputs; k++) {
+        int v = g->outputs[k];
+        if (g->values[v].kind == NN_VALUE_INPUT)
+            memcpy(outputs[k], inputs[g->values[v].input_index], p->vals[v].bytes);
     }
     return NN_OK;
 }

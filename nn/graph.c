@@ -192,7 +192,8 @@ static int add_value(nn_graph *g, nn_value_kind kind, const char *name)
     v->kind = kind;
     copy_name(v->name, name);
     v->producer = -1;
-    v->io_index = -1;
+    v->input_index = -1;
+    v->output_index = -1;
     g->validated = 0;
     return g->n_values++;
 }
@@ -223,7 +224,7 @@ int nn_input(nn_graph *g, const char *name, int h, int w, int c)
         return NN_NONE;
     nn_value *val = &g->values[v];
     val->shape = (nn_tensor){4, {1, h, w, c}};
-    val->io_index = g->n_inputs;
+    val->input_index = g->n_inputs;
     g->inputs[g->n_inputs++] = v;
     return v;
 }
@@ -338,16 +339,16 @@ nn_status nn_output(nn_graph *g, int v)
         return nn_graph_fail(g, NN_ERR_GRAPH, "graph output: value id %d not in 0..%d", v,
                              g->n_values - 1);
     nn_value *val = &g->values[v];
-    if (val->kind != NN_VALUE_NODE)
+    if (val->kind == NN_VALUE_CONST)
         return nn_graph_fail(g, NN_ERR_GRAPH,
-                             "graph output '%s' is a graph %s; outputs must be node values",
-                             val->name, val->kind == NN_VALUE_INPUT ? "input" : "constant");
-    if (val->io_index >= 0)
+                             "graph output '%s' is a constant; outputs must be activations",
+                             val->name);
+    if (val->output_index >= 0)
         return nn_graph_fail(g, NN_ERR_GRAPH, "value '%s' is marked as a graph output twice",
                              val->name);
     if (!grow((void **)&g->outputs, &g->cap_outputs, g->n_outputs, sizeof *g->outputs))
         return nn_graph_fail(g, NN_ERR_NOMEM, "no memory for output '%s'", val->name);
-    val->io_index = g->n_outputs;
+    val->output_index = g->n_outputs;
     g->outputs[g->n_outputs++] = v;
     g->validated = 0;
     return NN_OK;
@@ -802,17 +803,14 @@ static nn_status infer_dense(check *k)
 {
     if (!act_ok(k->nd->attr.act))
         return bad_attr(k, "act", (long long)k->nd->attr.act, "an ops_act");
-    if (k->h != 1 || k->w != 1)
-        return nn_graph_fail(k->g, NN_ERR_SHAPE,
-                             "%s: input is %dx%dx%d, dense needs a flat 1x1xK input (add a "
-                             "flatten: NHWC order)",
-                             k->label, k->h, k->w, k->c);
+    /* K = H*W*C fits an int: the input passed the element cap. */
+    int kk = k->h * k->w * k->c;
     const nn_value *wv = in_val(k, 1);
-    if (wv->shape.ndim != 2 || wv->shape.dims[1] != k->c)
+    if (wv->shape.ndim != 2 || wv->shape.dims[1] != kk)
         return nn_graph_fail(k->g, NN_ERR_WEIGHTS,
                              "%s: weights '%s' must be [M][K] with K = %d input features "
-                             "(ndim %d, last dim %d)",
-                             k->label, wv->name, k->c, wv->shape.ndim,
+                             "(%dx%dx%d; ndim %d, last dim %d)",
+                             k->label, wv->name, kk, k->h, k->w, k->c, wv->shape.ndim,
                              wv->shape.dims[wv->shape.ndim > 0 ? wv->shape.ndim - 1 : 0]);
     k->oh = k->ow = 1;
     k->oc = wv->shape.dims[0];
@@ -1051,7 +1049,7 @@ nn_status nn_graph_validate(nn_graph *g)
         g->values[k.nd->output].shape = (nn_tensor){4, {1, k.oh, k.ow, k.oc}};
     }
     for (int k = 0; k < g->n_outputs; k++)
-        if (g->values[g->outputs[k]].producer < 0)
+        if (g->values[g->outputs[k]].kind == NN_VALUE_NODE && g->values[g->outputs[k]].producer < 0)
             return nn_graph_fail(g, NN_ERR_GRAPH, "graph output %d '%s' is never produced", k,
                                  g->values[g->outputs[k]].name);
     g->validated = 1;

@@ -190,8 +190,8 @@ typedef struct nn_value {
     const float *data; /* CONST only: [count] in the layout of shape; caller-owned,
                           must outlive the graph and its plans */
     int producer;      /* NODE: index of the node writing it, -1 until one does */
-    int io_index;      /* INPUT: position among the inputs; NODE: position
-                          among the outputs, or -1 if not a graph output */
+    int input_index;   /* INPUT: position among the graph inputs; else -1 */
+    int output_index;  /* position among the graph outputs, or -1 */
 } nn_value;
 
 /* A node. inputs[i] is a value id or NN_NONE for an absent optional input. */
@@ -235,7 +235,8 @@ nn_status nn_node_add(nn_graph *g, nn_op op, const char *name, const int *inputs
                       int n_inputs, int output, const nn_attr *attr);
 
 /* Mark v as a graph output; outputs are numbered in the order marked (the
- * order of nn_run's outputs array). A node's value only, at most once. */
+ * order of nn_run's outputs array). A node's value or a graph input (copied
+ * to the output buffer), at most once; not a constant. */
 nn_status nn_output(nn_graph *g, int v);
 
 /* ---- builders: each appends one node and returns its output value (named
@@ -262,7 +263,9 @@ int nn_batchnorm(nn_graph *g, const char *name, int x, int mean, int var, int ga
 /* scale, shift: [C] or NN_NONE. */
 int nn_affine(nn_graph *g, const char *name, int x, int scale, int shift);
 
-/* x: {N, 1, 1, K} (reshape first if needed); w: [M][K]; bias: [M] or NN_NONE. */
+/* x: {N, H, W, C} read as [N][K] with K = H*W*C in NHWC order (a PyTorch
+ * flatten is NCHW: converters permute w's columns); w: [M][K]; bias: [M] or
+ * NN_NONE; y: {N, 1, 1, M}. */
 int nn_dense(nn_graph *g, const char *name, int x, int w, int bias, ops_act act);
 
 int nn_act(nn_graph *g, const char *name, int x, ops_act act);

@@ -221,11 +221,12 @@ static nn_status plan_values(nn_plan *p)
                                       vp->shape.dims[3], NN_MAX_ELEMS);
         vp->bytes = count * sizeof(float);
         if (val->kind == NN_VALUE_INPUT) {
+            /* Also when it is a graph output: nn_run copies it there. */
             vp->storage = NN_STORAGE_INPUT;
-            vp->index = val->io_index;
-        } else if (val->io_index >= 0) {
+            vp->index = val->input_index;
+        } else if (val->output_index >= 0) {
             vp->storage = NN_STORAGE_OUTPUT;
-            vp->index = val->io_index;
+            vp->index = val->output_index;
             vp->first = vp->last = val->producer;
         } else {
             vp->storage = NN_STORAGE_ARENA;

@@ -120,6 +120,8 @@ static void test_shapes(void **state)
     int af = nn_affine(g, "affine", bn, cvec(g, "s", 8), NN_NONE);
     int fl = nn_flatten(g, "flatten", gap);
     int de = nn_dense(g, "dense", fl, c2d(g, "fw", 5, 8), cvec(g, "fb", 5), OPS_ACT_NONE);
+    /* Dense straight on a 4x5x8 map: K = 160 in NHWC order. */
+    int ds = nn_dense(g, "dense_spatial", c, c2d(g, "fsw", 3, 160), NN_NONE, OPS_ACT_RELU);
     int ac = nn_act(g, "tanh", de, OPS_ACT_TANH);
     int pr = nn_prelu(g, "prelu", af, cvec(g, "slope", 8));
     int bc = nn_binary(g, "mul_per_channel", OPS_MUL, pr, cvec(g, "k", 8));
@@ -153,6 +155,7 @@ static void test_shapes(void **state)
     expect_shape(g, fl, 1, 1, 8);
     expect_shape(g, de, 1, 1, 5);
     expect_shape(g, ac, 1, 1, 5);
+    expect_shape(g, ds, 1, 1, 3);
     expect_shape(g, pr, 4, 5, 8);
     expect_shape(g, bc, 4, 5, 8);
     expect_shape(g, bs, 4, 5, 8);
@@ -273,10 +276,10 @@ static void bad_shape_concat(nn_graph *g)
     nn_output(g, nn_concat(g, "cat", xs, 2));
 }
 
-static void bad_dense_not_flat(nn_graph *g)
+static void bad_dense_spatial_k(nn_graph *g)
 {
     int x = nn_input(g, "x", 2, 2, 3);
-    nn_output(g, nn_dense(g, "fc", x, c2d(g, "w", 4, 12), NN_NONE, OPS_ACT_NONE));
+    nn_output(g, nn_dense(g, "fc", x, c2d(g, "w", 4, 3), NN_NONE, OPS_ACT_NONE));
 }
 
 static void bad_reshape_count(nn_graph *g)
@@ -402,10 +405,18 @@ static void bad_no_output(nn_graph *g)
     nn_act(g, "relu1", x, OPS_ACT_RELU);
 }
 
-static void bad_output_is_input(nn_graph *g)
+static void bad_output_is_const(nn_graph *g)
+{
+    nn_input(g, "x", 4, 4, 2);
+    nn_output(g, cvec(g, "k", 3));
+}
+
+static void bad_output_twice(nn_graph *g)
 {
     int x = nn_input(g, "x", 4, 4, 2);
-    nn_output(g, x);
+    int y = nn_act(g, "relu1", x, OPS_ACT_RELU);
+    nn_output(g, y);
+    nn_output(g, y);
 }
 
 static void bad_input_dims(nn_graph *g) { nn_input(g, "img", 0, 4, 3); }
@@ -439,8 +450,8 @@ static const reject_case reject_cases[] = {
      "residual 'x' is 4x4x8, the output is 2x2x8"},
     {"concat H/W", bad_shape_concat, NN_ERR_SHAPE, "node #1 'cat' (concat)",
      "input 1 'pool' is 2x2, input 0 is 4x4"},
-    {"dense not flat", bad_dense_not_flat, NN_ERR_SHAPE, "node #0 'fc' (dense)",
-     "input is 2x2x3, dense needs a flat 1x1xK input"},
+    {"dense K of a 2x2x3 input", bad_dense_spatial_k, NN_ERR_WEIGHTS, "node #0 'fc' (dense)",
+     "must be [M][K] with K = 12 input features (2x2x3; ndim 2, last dim 3)"},
     {"reshape count", bad_reshape_count, NN_ERR_SHAPE, "node #0 'rs' (reshape)",
      "cannot reshape 4x4x3 (48 elements) to 5x1x9"},
     {"empty output", bad_empty_output, NN_ERR_SHAPE, "node #0 'conv5'",
@@ -471,8 +482,10 @@ static const reject_case reject_cases[] = {
     {"produced twice", bad_produced_twice, NN_ERR_GRAPH, "node #1 'relu2' (act)",
      "output 'relu1' is already produced by node #0 'relu1'"},
     {"no output", bad_no_output, NN_ERR_GRAPH, "graph has no output", ""},
-    {"output is an input", bad_output_is_input, NN_ERR_GRAPH, "graph output 'x' is a graph input",
-     ""},
+    {"output is a constant", bad_output_is_const, NN_ERR_GRAPH,
+     "graph output 'k' is a constant", ""},
+    {"output twice", bad_output_twice, NN_ERR_GRAPH,
+     "value 'relu1' is marked as a graph output twice", ""},
     {"input dims", bad_input_dims, NN_ERR_ARG, "input 'img'", "dimension 1 is 0"},
     {"sticky", bad_sticky, NN_ERR_GRAPH, "node #0 'first_bad' (conv2d)",
      "input 1 is value id 999, not in 0..1"},
@@ -646,7 +659,7 @@ static int check_plan(const nn_graph *g, const nn_plan *p, int inplace)
             assert_int_equal(vp[v].storage, NN_STORAGE_INPUT);
         else if (val->kind == NN_VALUE_CONST)
             assert_int_equal(vp[v].storage, NN_STORAGE_CONST);
-        else if (val->io_index >= 0)
+        else if (val->output_index >= 0)
             assert_int_equal(vp[v].storage, NN_STORAGE_OUTPUT);
         if (vp[v].storage != NN_STORAGE_ARENA || vp[v].bytes == 0)
             continue;
@@ -833,6 +846,28 @@ static void test_plan_and_run_args(void **state)
     assert_non_null(strstr(nn_graph_error(big), "value 'x': batch 64"));
     nn_graph_destroy(big);
     nn_graph_destroy(g);
+
+    /* A graph input that is also a graph output is copied there; a dense
+     * node on a spatial map reads it as [N][H*W*C]. */
+    nn_graph *io;
+    assert_int_equal(nn_graph_create(&io), NN_OK);
+    int xi = nn_input(io, "x", 1, 2, 3);
+    static const float fw[2 * 6] = {1, 2, 3, 4, 5, 6, -1, 0, 1, 0, -1, 0};
+    const int fd[2] = {2, 6};
+    int yi = nn_dense(io, "fc", xi, nn_const(io, "fw", fw, 2, fd), NN_NONE, OPS_ACT_NONE);
+    assert_int_equal(nn_output(io, yi), NN_OK);
+    assert_int_equal(nn_output(io, xi), NN_OK);
+    assert_int_equal(nn_plan_create(io, 2, NULL, &p), NN_OK);
+    const float xs[2 * 6] = {1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 1};
+    float ys[2 * 2], xcopy[2 * 6];
+    const float *in_io[1] = {xs};
+    float *out_io[2] = {ys, xcopy};
+    assert_int_equal(nn_run(p, in_io, out_io), NN_OK);
+    assert_memory_equal(xcopy, xs, sizeof xs);
+    const float want[4] = {21, -1, 12, 0}; /* sums of weights at the ones, exact */
+    assert_memory_equal(ys, want, sizeof want);
+    nn_plan_destroy(p);
+    nn_graph_destroy(io);
 }
 
 int main(void)
