@@ -6,7 +6,7 @@
  * j % 8), then the partial sums are added pairwise. That order is fixed, so
  * results do not depend on the compiler, and it lets the compiler vectorise
  * the loop without -ffast-math (each partial sum is one SIMD lane).
- * Euclidean sums in float, cosine in double (see each).
+ * Both sum in float; cosine redoes a sum that overflows in double.
  */
 #include "face/gallery_internal.h"
 
@@ -43,9 +43,18 @@ static float euclidean(const float *a, const float *b, int dim)
     return sqrtf(sum_lanes(s));
 }
 
-/* Cosine sums in double: squares of any finite float fit, so the result
- * is defined for every finite input (in float, |x| > 1.8e19 overflows). */
-static float cosine(const float *a, const float *b, int dim)
+static float cosine_from_sums(double ab, double na, double nb)
+{
+    if (na <= 0.0 || nb <= 0.0) return 1.0f; /* a zero vector has no direction */
+    double d = 1.0 - ab / (sqrt(na) * sqrt(nb));
+    /* Rounding can step just outside the range. */
+    if (d < 0.0) d = 0.0;
+    if (d > 2.0) d = 2.0;
+    return (float)d;
+}
+
+/* The same sums in double: squares of any finite float fit. */
+static float cosine_f64(const float *a, const float *b, int dim)
 {
     double ab[LANES] = {0}, aa[LANES] = {0}, bb[LANES] = {0};
     int j = 0;
@@ -60,13 +69,30 @@ static float cosine(const float *a, const float *b, int dim)
         aa[l] += (double)a[j] * a[j];
         bb[l] += (double)b[j] * b[j];
     }
-    double na = sum_lanes_d(aa), nb = sum_lanes_d(bb);
-    if (na <= 0.0 || nb <= 0.0) return 1.0f; /* a zero vector has no direction */
-    double d = 1.0 - sum_lanes_d(ab) / (sqrt(na) * sqrt(nb));
-    /* Rounding can step just outside the range. */
-    if (d < 0.0) d = 0.0;
-    if (d > 2.0) d = 2.0;
-    return (float)d;
+    return cosine_from_sums(sum_lanes_d(ab), sum_lanes_d(aa), sum_lanes_d(bb));
+}
+
+/* Cosine sums in float (fast, and precise enough: relative error about
+ * dim * 2^-24); components over ~1.8e19 overflow a float sum, and such
+ * vectors are redone in double rather than giving inf/inf = NaN. */
+static float cosine(const float *a, const float *b, int dim)
+{
+    float ab[LANES] = {0}, aa[LANES] = {0}, bb[LANES] = {0};
+    int j = 0;
+    for (; j + LANES <= dim; j += LANES)
+        for (int l = 0; l < LANES; l++) {
+            ab[l] += a[j + l] * b[j + l];
+            aa[l] += a[j + l] * a[j + l];
+            bb[l] += b[j + l] * b[j + l];
+        }
+    for (int l = 0; j < dim; j++, l++) {
+        ab[l] += a[j] * b[j];
+        aa[l] += a[j] * a[j];
+        bb[l] += b[j] * b[j];
+    }
+    float sab = sum_lanes(ab), saa = sum_lanes(aa), sbb = sum_lanes(bb);
+    if (!isfinite(sab) || !isfinite(saa) || !isfinite(sbb)) return cosine_f64(a, b, dim);
+    return cosine_from_sums(sab, saa, sbb);
 }
 
 float face_distance(const float *a, const float *b, int dim, face_metric metric)

@@ -823,6 +823,11 @@ static void test_match_cosine(void **state)
     assert_true(face_distance(x, z, 2, FACE_METRIC_COSINE) == 1.0f);
     /* 1 - 1/sqrt(2) */
     assert_float_equal(face_distance(x, d45, 2, FACE_METRIC_COSINE), 0.29289322f, 1e-7f);
+    /* Squares over FLT_MAX: the float sums overflow, the double path answers. */
+    const float big[2] = {1e30f, 1e30f}, bigx[2] = {3e38f, 0};
+    assert_float_equal(face_distance(big, bigx, 2, FACE_METRIC_COSINE), 0.29289322f, 1e-7f);
+    assert_true(face_distance(bigx, x2, 2, FACE_METRIC_COSINE) == 0.0f);
+    assert_true(isinf(face_distance(big, x, 2, FACE_METRIC_EUCLIDEAN)));
 
     face_gallery *g = NULL;
     face_err err = {{0}};
