@@ -316,6 +316,9 @@ typedef struct nn_plan nn_plan;
 /* Options of nn_plan_create; all-zero (or NULL) means the defaults. */
 typedef struct nn_plan_opts {
     int no_inplace; /* 1: never let an elementwise node overwrite its input */
+    int threads;    /* threads that split each convolution (the caller is one of
+                       them): 0 or 1 = the caller alone, at most 64. Outputs are
+                       the same bit for bit whatever the count. */
 } nn_plan_opts;
 
 /* Validate g, fix the batch size (1..NN_MAX_BATCH), prepare each node (kernel
@@ -325,6 +328,8 @@ nn_status nn_plan_create(nn_graph *g, int batch, const nn_plan_opts *opts, nn_pl
 void nn_plan_destroy(nn_plan *p); /* NULL is fine */
 
 int nn_plan_batch(const nn_plan *p);
+/* Threads the plan runs on (the caller included). */
+int nn_plan_threads(const nn_plan *p);
 /* Bytes of the one arena holding every intermediate tensor and per-node scratch. */
 size_t nn_plan_arena_bytes(const nn_plan *p);
 /* Sum of the bytes of every tensor the arena holds (what it would need with

@@ -13,6 +13,7 @@
 #define NN_INTERNAL_H
 
 #include "nn/nn.h"
+#include "nn/threadpool_internal.h"
 
 #define NN_ERR_MAX 256
 #define NN_ALIGN 64 /* arena offsets and the arena itself */
@@ -61,6 +62,8 @@ typedef struct nn_node_exec {
 struct nn_plan {
     nn_graph *g;
     int batch;
+    int threads;             /* >= 1, the caller included */
+    nn_pool *pool;           /* threads-1 workers, or NULL for 1 thread */
     nn_value_plan *vals;     /* [g->n_values] */
     nn_node_exec *exec;      /* [g->n_nodes] */
     float *arena;            /* [arena_bytes / 4], NN_ALIGN-aligned; offsets are in bytes */
@@ -96,6 +99,10 @@ void nn_node_label(const nn_graph *g, int i, char *buf, size_t cap);
 
 /* plan.c: choose each node's kernel, pack weights, size scratch. */
 nn_status nn_prepare(nn_plan *p);
+
+/* fast.c: choose a SIMD kernel for node i if one fits (sets e->fn, variant,
+ * packed, release, scratch_bytes and returns 1), else 0. */
+int nn_fast_kernel(nn_plan *p, int i, nn_node_exec *e);
 
 /* exec.c: the scalar reference kernel of an op (never NULL for a valid op). */
 nn_kernel_fn nn_scalar_kernel(nn_op op);

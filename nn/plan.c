@@ -43,6 +43,8 @@ static nn_status select_kernel(nn_plan *p, int i, nn_node_exec *e)
         e->variant = "view";
         return NN_OK;
     }
+    if (nn_fast_kernel(p, i, e))
+        return NN_OK;
     e->fn = nn_scalar_kernel(nd->op);
     e->variant = nd->op == NN_OP_RESHAPE ? "copy" : "scalar";
     return e->fn ? NN_OK : NN_ERR_GRAPH;
@@ -356,6 +358,13 @@ nn_status nn_plan_create(nn_graph *g, int batch, const nn_plan_opts *opts, nn_pl
     }
     p->g = g;
     p->batch = batch;
+    p->threads = opts && opts->threads > 1 ? opts->threads : 1;
+    if (p->threads > NN_POOL_MAX_THREADS)
+        p->threads = NN_POOL_MAX_THREADS;
+    if (p->threads > 1 && nn_pool_create(p->threads, &p->pool) != 0) {
+        nn_plan_destroy(p);
+        return nn_graph_plan_fail(g, NN_ERR_NOMEM, "could not start %d threads", opts->threads);
+    }
     int inplace = !(opts && opts->no_inplace);
     if ((s = plan_values(p)) != NN_OK || (s = nn_prepare(p)) != NN_OK ||
         (s = plan_arena(p, inplace)) != NN_OK) {
@@ -387,6 +396,7 @@ void nn_plan_destroy(nn_plan *p)
             else
                 free(e->packed);
         }
+    nn_pool_destroy(p->pool);
     free(p->vals);
     free(p->exec);
     free(p->rptr);
@@ -396,6 +406,7 @@ void nn_plan_destroy(nn_plan *p)
 }
 
 int nn_plan_batch(const nn_plan *p) { return p->batch; }
+int nn_plan_threads(const nn_plan *p) { return p->threads; }
 size_t nn_plan_arena_bytes(const nn_plan *p) { return p->arena_bytes; }
 size_t nn_plan_tensor_bytes(const nn_plan *p) { return p->tensor_bytes; }
 

@@ -257,8 +257,11 @@ ops_plan_status ops_conv2d_plan_create_algo(const ops_conv2d_params *p, ops_nhwc
         kind = KIND_DIRECT;
         const int wino_ok = wino_fits(p, in, c_out, pl->k->vl);
         /* Winograd pays when there are enough output pixels for its 4x4
-         * tiles; below 8x8 its 4x larger weights cost more than it saves. */
-        if (wino_ok && (algo == OPS_CONV_WINOGRAD || (algo == OPS_CONV_AUTO && oh * ow >= 64)))
+         * tiles. Its weights are 4x larger (36 vs 9 per channel pair): on
+         * 8x8 maps it is faster with the weights in L2 (a lone layer) but
+         * slower in the whole network at batch 1, whose weights then no
+         * longer fit the cache (bench/bench_model); so from 16x16 up. */
+        if (wino_ok && (algo == OPS_CONV_WINOGRAD || (algo == OPS_CONV_AUTO && oh * ow >= 1024)))
             kind = KIND_WINO;
     }
     pl->kind = kind;

@@ -88,6 +88,10 @@ typedef struct ops_pool2d_params {
 /* x: [in.n][in.h][in.w][in.c]; y: [in.n][oh][ow][in.c] (dilation 1). */
 void ops_pool2d_f32(const ops_pool2d_params *p, const float *x, ops_nhwc in, float *y);
 
+/* The same as ops_pool2d_f32, bit for bit, with the channel loop innermost
+ * (vectorised by the compiler); ops/pool_fast.c. */
+void ops_pool2d_fast_f32(const ops_pool2d_params *p, const float *x, ops_nhwc in, float *y);
+
 /* Mean over H and W. x: [in.n][in.h][in.w][in.c]; y: [in.n][in.c]. */
 void ops_global_avgpool_f32(const float *x, ops_nhwc in, float *y);
 

@@ -37,7 +37,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/nn.h"
 #include "ops/ops.h"
+#include "tools/cli.h"
 
 typedef struct conv_case {
     int n, h, w, cin, cout;
@@ -421,6 +423,67 @@ static void test_auto_choice(void **state)
     assert_null(plan);
 }
 
+/* Runs the synthetic dlib ResNet-29 (tools/synth_resnet29.c) once on a fixed
+ * input with the given ISA cap and thread count; out: [2][128] (batch 2). */
+static void run_resnet(nn_graph *g, ops_isa isa, int threads, float *out)
+{
+    ops_isa_select(isa);
+    nn_plan_opts o;
+    memset(&o, 0, sizeof o);
+    o.threads = threads;
+    nn_plan *plan = NULL;
+    if (nn_plan_create(g, 2, &o, &plan) != NN_OK) fail_msg("plan: %s", nn_graph_error(g));
+    const size_t nin = (size_t)2 * 150 * 150 * 3;
+    float *in = malloc(nin * sizeof *in);
+    assert_non_null(in);
+    rng_seed(4242);
+    for (size_t i = 0; i < nin; i++) in[i] = rng_uniform();
+    const float *ins[1] = {in};
+    float *outs[1] = {out};
+    assert_int_equal(nn_run(plan, ins, outs), NN_OK);
+    nn_plan_destroy(plan);
+    free(in);
+}
+
+/* The whole network: every ISA gives the scalar reference's embedding
+ * (max abs error <= 1e-4, the bar the model is held to against PyTorch;
+ * the synthetic net's outputs are O(1) like the real one's 128-D
+ * descriptors), and every thread count gives the same bits. */
+static void test_whole_model(void **state)
+{
+    (void)state;
+    nn_graph *g = NULL;
+    float *weights = NULL;
+    char err[256];
+    if (synth_resnet29(&g, &weights, err, sizeof err) != 0) fail_msg("synth: %s", err);
+    float ref[256], got[256], got_t[256];
+    run_resnet(g, OPS_ISA_SCALAR, 1, ref);
+    double mag = 0;
+    for (int i = 0; i < 256; i++) mag = fabs(ref[i]) > mag ? fabs(ref[i]) : mag;
+    printf("whole model: scalar reference max |y| = %.3f (seed 4242 input, batch 2)\n", mag);
+    assert_true(mag > 0.05 && mag < 100);
+    ops_isa isas[4];
+    const int n_isa = isa_list(isas);
+    for (int k = 0; k < n_isa; k++) {
+        run_resnet(g, isas[k], 1, got);
+        double worst = 0;
+        for (int i = 0; i < 256; i++) {
+            const double d = fabs((double)got[i] - (double)ref[i]);
+            if (!(d <= worst)) worst = d;
+        }
+        printf("whole model %s: max abs error vs scalar %.3g\n", ops_isa_name(isas[k]), worst);
+        assert_true(worst <= 1e-4);
+        for (int threads = 2; threads <= 3; threads++) {
+            run_resnet(g, isas[k], threads, got_t);
+            if (memcmp(got, got_t, sizeof got) != 0)
+                fail_msg("%s: %d threads differ from 1 thread", ops_isa_name(isas[k]), threads);
+        }
+    }
+    ops_isa_select(ops_isa_detected());
+    nn_graph_destroy(g);
+    free(weights);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -428,6 +491,7 @@ int main(void)
         cmocka_unit_test(test_direct),
         cmocka_unit_test(test_winograd),
         cmocka_unit_test(test_auto_choice),
+        cmocka_unit_test(test_whole_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

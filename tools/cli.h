@@ -8,6 +8,8 @@
 #ifndef CLI_H
 #define CLI_H
 
+#include <stddef.h>
+
 enum {
     CLI_EXIT_OK = 0,      /* everything done */
     CLI_EXIT_PARTIAL = 1, /* batch finished, but some inputs were bad (each reported) */
@@ -27,5 +29,11 @@ int cmd_eval(int argc, char **argv);
 
 /* Shared by the stubs of subcommands that are not written yet. */
 int cli_not_implemented(const char *name);
+
+/* tools/synth_resnet29.c: dlib ResNet-29 with random weights (for benches,
+ * which time the network without a model file). *g must be destroyed with
+ * nn_graph_destroy before *weights is freed. Returns 0, or -1 with a reason. */
+struct nn_graph;
+int synth_resnet29(struct nn_graph **g, float **weights, char *err, size_t err_cap);
 
 #endif

@@ -21,6 +21,11 @@
 
 enum { VL = 16, NR = 32, NB_MAX = 14 };
 
+/* Weights are streamed once per tile; on small maps (few pixels per weight)
+ * that stream is the bottleneck, so they are prefetched this far ahead
+ * (the loads may run past the packed block: prefetches never fault). */
+enum { PF_FLOATS = 64 * NR };
+
 #if defined(__GNUC__)
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 #else
@@ -57,6 +62,8 @@ static ALWAYS_INLINE void tile_nb(const ops_tile_args *t, const int nb)
         for (int k = 0; k < t->k_len; k++) {
             const __m512 b0 = _mm512_load_ps(b);
             const __m512 b1 = _mm512_load_ps(b + VL);
+            _mm_prefetch((const char *)(b + PF_FLOATS), _MM_HINT_T0);
+            _mm_prefetch((const char *)(b + PF_FLOATS + VL), _MM_HINT_T0);
             b += NR;
 #pragma GCC unroll 14
             for (int j = 0; j < nb; j++) {
