@@ -10,12 +10,17 @@
  * visible to it.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
 #include "nn/threadpool_internal.h"
 
-enum { SPIN_ROUNDS = 20000 }; /* about 0.1-1 ms of spinning before sleeping */
+/* A worker spins this many pause rounds (some 50-200 us) for the next layer
+ * before it sleeps; the caller, waiting for the last task, spins WAIT_SPINS
+ * rounds and then yields its CPU each round, so that on a machine with more
+ * runnable threads than cores a preempted worker gets to finish. */
+enum { SPIN_ROUNDS = 3000, WAIT_SPINS = 200 };
 
 struct nn_pool {
     int threads;                 /* including the caller */
@@ -159,5 +164,10 @@ void nn_pool_run(nn_pool *p, nn_pool_fn fn, void *ctx, int ntasks)
     pthread_cond_broadcast(&p->cv);
     pthread_mutex_unlock(&p->mu);
     run_tasks(p, fn, ctx, ntasks, 0);
-    while (atomic_load_explicit(&p->busy, memory_order_acquire) != 0) cpu_relax();
+    for (int i = 0; atomic_load_explicit(&p->busy, memory_order_acquire) != 0; i++) {
+        if (i < WAIT_SPINS)
+            cpu_relax();
+        else
+            sched_yield();
+    }
 }
