@@ -36,6 +36,13 @@ static const uint8_t gallery_magic[8] = {'F', 'N', 'G', 'A', 'L', 'L', 'R', 'Y'}
 #define CRC_ENFORCED 1
 #endif
 
+/* GCC and clang check every call's arguments against its format (and
+ * clang's -Wformat-nonliteral then accepts the vsnprintf below). */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void set_err(face_err *err, const char *fmt, ...);
+
 static void set_err(face_err *err, const char *fmt, ...)
 {
     if (!err) return;
