@@ -86,6 +86,86 @@ face_status face_image_save(const char *path, const face_image *img, face_err *e
 
 /* ==== alignment ============================================================= */
 
+/*
+ * From a detection box to the embedding model's input (face/align.c):
+ *   1. face_landmark_input: the box's square crop resized to 112x112, as
+ *      face-api feeds its 68-point landmark net; the net's 68 outputs
+ *      (relative to that square) map back with face_landmarks_from_net.
+ *   2. face_chip_transform: dlib's face chip (get_face_chip_details): the
+ *      least-squares similarity from 33 of the 68 points (nose, eyes, outer
+ *      and inner upper lip) onto dlib's mean face shape, padding 0.25, size
+ *      150, as the dlib ResNet-29 embedding model was trained.
+ *   3. face_warp_affine: bilinear resampling of the image through that map.
+ *
+ * Coordinates: pixel (i, j) of an image is the point x = i, y = j (pixel
+ * centres on integers), as in dlib. Points follow the iBUG 300-W 68-point
+ * scheme: 0-16 jaw, 17-26 brows, 27-35 nose, 36-47 eyes, 48-67 mouth.
+ */
+#define FACE_LANDMARK_COUNT 68
+#define FACE_LANDMARK_INPUT 112   /* side of the landmark net's input square */
+#define FACE_CHIP_SIZE 150        /* dlib's chip, the default model's input */
+#define FACE_CHIP_PADDING 0.25
+
+typedef struct face_point {
+    double x, y;
+} face_point;
+
+/* A 2-D similarity (rotation, uniform scale, translation; never a
+ * reflection): (x, y) -> (a x - b y + tx, b x + a y + ty). */
+typedef struct face_similarity {
+    double a, b, tx, ty;
+} face_similarity;
+
+/* An affine map: (x, y) -> (m[0] x + m[1] y + m[2], m[3] x + m[4] y + m[5]). */
+typedef struct face_affine {
+    double m[6]; /* [2][3], row-major */
+} face_affine;
+
+face_point face_similarity_apply(const face_similarity *s, face_point p);
+face_point face_affine_apply(const face_affine *t, face_point p);
+
+/* The similarity T minimising sum |T(src[i]) - dst[i]|^2 over n >= 2 point
+ * pairs (the closed form for 2-D; Umeyama's solution with the reflection
+ * excluded). FACE_EINVAL for n < 2, non-finite points, or src points that
+ * all coincide (no unique answer). */
+face_status face_similarity_fit(const face_point *src, const face_point *dst, int n,
+                                face_similarity *out, face_err *err);
+
+/* dlib's chip for 68 landmarks (pts: [68], image coordinates): the map from
+ * chip pixel (x, y), 0 <= x, y < size, to the image point it samples, as
+ * get_face_chip_details + extract_image_chip build it (the chip's corners
+ * land on the corners of the rotated square; without a pyramid).
+ * size >= 2, 0 <= padding <= 10. */
+face_status face_chip_transform(const face_point *pts, int size, double padding,
+                                face_affine *chip_to_image, face_err *err);
+
+/* Bilinear resampling: out pixel (x, y) = src at dst_to_src(x, y); a tap
+ * outside src counts as 0 (OpenCV's BORDER_CONSTANT 0). out_channels is
+ * src->channels, or 3 from a gray src (gray replicated). The u8 version
+ * rounds to nearest; *out is allocated (face_image_free). The f32 version
+ * writes out[out_h][out_w][out_channels], values 0..255 unrounded. */
+face_status face_warp_affine(const face_image *src, const face_affine *dst_to_src, int out_w,
+                             int out_h, int out_channels, face_image *out, face_err *err);
+face_status face_warp_affine_f32(const face_image *src, const face_affine *dst_to_src, int out_w,
+                                 int out_h, int out_channels, float *out, face_err *err);
+
+/* The landmark net's input for a detection box (x, y, w, h in pixels):
+ * out pixel (u, v) samples (x + u w / 112, y + v h / 112), as TensorFlow's
+ * resizeBilinear without half-pixel centres does in face-api; RGB (gray
+ * replicated), 0..255, not yet normalised. out: [112][112][3]. */
+face_status face_landmark_input(const face_image *img, double x, double y, double w, double h,
+                                float *out, face_err *err);
+
+/* The net's 136 outputs (x0, y0, x1, y1, ... relative to the box) to image
+ * points: (x + rx w, y + ry h). net_out: [136]; pts: [68]. */
+void face_landmarks_from_net(const float *net_out, double x, double y, double w, double h,
+                             face_point *pts);
+
+/* The aligned chip for the default model: face_chip_transform with
+ * FACE_CHIP_SIZE and FACE_CHIP_PADDING, warped to 150x150 RGB. */
+face_status face_align_chip(const face_image *img, const face_point *pts, face_image *chip,
+                            face_err *err);
+
 /* ==== gallery and matching ================================================== */
 
 /*

@@ -1,0 +1,401 @@
+/*
+ * test_align.c - face/align.c: the similarity fit, dlib's chip transform,
+ * bilinear warping and the landmark net's input crop.
+ *
+ * Goldens: tests/golden/align/align.bin, written by tests/gen_align_golden.py
+ * (numpy lstsq, OpenCV's warpAffine, a float64 numpy bilinear sampler and
+ * tests/ref_landmarks68.py's crop; seed and shapes stated there).
+ * Exact cases are built here from a seeded LCG (seed printed).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "face/face.h"
+#include "tests/golden.h"
+
+#define GOLDEN_PATH "tests/golden/align/align.bin"
+
+static golden_file G;
+
+static int load_golden(void **state)
+{
+    (void)state;
+    if (golden_load(GOLDEN_PATH, &G) != 0) {
+        printf("cannot read %s (run from the repository root)\n", GOLDEN_PATH);
+        return -1;
+    }
+    return 0;
+}
+
+static int free_golden(void **state)
+{
+    (void)state;
+    golden_free(&G);
+    return 0;
+}
+
+static const golden_tensor *need(const char *name)
+{
+    const golden_tensor *t = golden_find(&G, name);
+    if (!t) fail_msg("golden tensor %s missing from %s", name, GOLDEN_PATH);
+    return t;
+}
+
+/* A face_image viewing a golden uint8-valued tensor [h][w] or [h][w][3]. */
+static face_image image_from_golden(const golden_tensor *t)
+{
+    face_image img = {0, 0, 0, NULL};
+    img.h = t->dims[0];
+    img.w = t->dims[1];
+    img.channels = t->ndim == 3 ? t->dims[2] : 1;
+    img.px = malloc(t->count);
+    assert_non_null(img.px);
+    for (size_t i = 0; i < t->count; i++) img.px[i] = (uint8_t)t->f[i];
+    return img;
+}
+
+static uint64_t lcg_state;
+static double lcg_uniform(double lo, double hi)
+{
+    lcg_state = lcg_state * 6364136223846793005ull + 1442695040888963407ull;
+    return lo + (hi - lo) * (double)(lcg_state >> 11) / 9007199254740992.0;
+}
+
+/* ---- similarity fit ------------------------------------------------------ */
+
+static void test_similarity_exact(void **state)
+{
+    (void)state;
+    lcg_state = 12345;
+    printf("similarity_exact: LCG seed 12345\n");
+    /* angle (degrees), scale, tx, ty: small, large, upside down, far away */
+    const double cases[][4] = {
+        {0, 1, 0, 0},       {30, 2.5, 10, -7},     {-90, 0.01, 3, 4},
+        {179, 100, -5e3, 2e3}, {-135, 0.7, 1e4, 1e4}, {45, 1, 0.25, -0.5},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        double t = cases[c][0] * 3.14159265358979323846 / 180.0, s = cases[c][1];
+        face_similarity want = {s * cos(t), s * sin(t), cases[c][2], cases[c][3]};
+        for (int n = 2; n <= 40; n += 19) {
+            face_point src[40], dst[40];
+            for (int i = 0; i < n; i++) {
+                src[i].x = lcg_uniform(-200, 400);
+                src[i].y = lcg_uniform(-200, 400);
+                dst[i] = face_similarity_apply(&want, src[i]);
+            }
+            face_similarity got;
+            face_err err = {""};
+            assert_int_equal(face_similarity_fit(src, dst, n, &got, &err), FACE_OK);
+            /* Rounding only: a few ulps of the largest coordinate involved. */
+            double mag = s * 600 + fabs(cases[c][2]) + fabs(cases[c][3]);
+            double tol_ab = 1e-12 * (s + 1), tol_t = 1e-11 * mag;
+            if (fabs(got.a - want.a) > tol_ab || fabs(got.b - want.b) > tol_ab ||
+                fabs(got.tx - want.tx) > tol_t || fabs(got.ty - want.ty) > tol_t)
+                fail_msg("case %zu n %d: got a %.17g b %.17g t %.17g %.17g, want %.17g %.17g "
+                         "%.17g %.17g",
+                         c, n, got.a, got.b, got.tx, got.ty, want.a, want.b, want.tx, want.ty);
+        }
+    }
+}
+
+static void test_similarity_noisy_golden(void **state)
+{
+    (void)state;
+    const golden_tensor *src = need("fit.src"), *dst = need("fit.dst"), *sim = need("fit.sim");
+    face_point s[33], d[33];
+    assert_int_equal(src->count, 66);
+    for (int i = 0; i < 33; i++) {
+        s[i] = (face_point){src->f[2 * i], src->f[2 * i + 1]};
+        d[i] = (face_point){dst->f[2 * i], dst->f[2 * i + 1]};
+    }
+    face_similarity got;
+    assert_int_equal(face_similarity_fit(s, d, 33, &got, NULL), FACE_OK);
+    /* The golden went through float32: compare with float32's relative
+     * precision of the stored results (the inputs are the same floats). */
+    const double want[4] = {sim->f[0], sim->f[1], sim->f[2], sim->f[3]};
+    const double g[4] = {got.a, got.b, got.tx, got.ty};
+    for (int k = 0; k < 4; k++)
+        if (fabs(g[k] - want[k]) > 2e-7 * fabs(want[k]) + 1e-6)
+            fail_msg("parameter %d: got %.9g want %.9g", k, g[k], want[k]);
+}
+
+static void test_similarity_errors(void **state)
+{
+    (void)state;
+    face_point a[3] = {{1, 2}, {1, 2}, {1, 2}}, b[3] = {{0, 0}, {1, 0}, {0, 1}};
+    face_similarity s;
+    face_err err = {""};
+    assert_int_equal(face_similarity_fit(a, b, 1, &s, &err), FACE_EINVAL);
+    assert_non_null(strstr(err.msg, "point pairs"));
+    assert_int_equal(face_similarity_fit(a, b, 3, &s, &err), FACE_EINVAL);
+    assert_non_null(strstr(err.msg, "coincide"));
+    b[1].x = NAN;
+    a[0].x = 0;
+    assert_int_equal(face_similarity_fit(a, b, 3, &s, &err), FACE_EINVAL);
+    assert_non_null(strstr(err.msg, "not finite"));
+    assert_int_equal(face_similarity_fit(NULL, b, 3, &s, &err), FACE_EINVAL);
+}
+
+/* ---- dlib chip ------------------------------------------------------------ */
+
+static void golden_points(face_point *pts)
+{
+    const golden_tensor *t = need("chip.pts");
+    assert_int_equal(t->count, 2 * FACE_LANDMARK_COUNT);
+    for (int i = 0; i < FACE_LANDMARK_COUNT; i++)
+        pts[i] = (face_point){t->f[2 * i], t->f[2 * i + 1]};
+}
+
+static void test_chip_golden(void **state)
+{
+    (void)state;
+    face_point pts[FACE_LANDMARK_COUNT];
+    golden_points(pts);
+    face_affine m;
+    face_err err = {""};
+    assert_int_equal(face_chip_transform(pts, FACE_CHIP_SIZE, FACE_CHIP_PADDING, &m, &err),
+                     FACE_OK);
+    const golden_tensor *want = need("chip.m");
+    /* Entries are O(1) (step) and O(300) (offsets); the golden is float32. */
+    for (int k = 0; k < 6; k++)
+        if (fabs(m.m[k] - want->f[k]) > 3e-7 * fabs(want->f[k]) + 1e-6)
+            fail_msg("chip map entry %d: got %.9g want %.9g", k, m.m[k], (double)want->f[k]);
+}
+
+/* The chip uses only nose, eyes and the upper lip. */
+static void test_chip_ignores_jaw_brows_lower_lip(void **state)
+{
+    (void)state;
+    face_point pts[FACE_LANDMARK_COUNT];
+    golden_points(pts);
+    face_affine m1, m2;
+    assert_int_equal(face_chip_transform(pts, 150, 0.25, &m1, NULL), FACE_OK);
+    for (int i = 0; i < FACE_LANDMARK_COUNT; i++)
+        if (i < 27 || (i >= 55 && i <= 59) || i >= 65) pts[i] = (face_point){-1e4 * i, 7e3};
+    assert_int_equal(face_chip_transform(pts, 150, 0.25, &m2, NULL), FACE_OK);
+    assert_memory_equal(&m1, &m2, sizeof m1);
+    pts[30].x += 5; /* nose tip: does matter */
+    assert_int_equal(face_chip_transform(pts, 150, 0.25, &m2, NULL), FACE_OK);
+    assert_true(fabs(m1.m[2] - m2.m[2]) > 1e-3);
+}
+
+/* Rigid motions of the face move the chip map with it exactly; a scaling
+ * does not quite: dlib's chip spans size*scale - 1 pixels between its corner
+ * pixel centres, so scaling the face by k turns the step (image pixels per
+ * chip pixel) into k*step + (k-1)/(size-1). */
+static void test_chip_moves_with_face(void **state)
+{
+    (void)state;
+    face_point pts[FACE_LANDMARK_COUNT], moved[FACE_LANDMARK_COUNT];
+    golden_points(pts);
+    face_affine m, m2;
+    assert_int_equal(face_chip_transform(pts, 150, 0.25, &m, NULL), FACE_OK);
+    const double t = 0.7, c = cos(t), s = sin(t), dx = -31.5, dy = 12.25;
+    face_similarity rigid = {c, s, dx, dy};
+    for (int i = 0; i < FACE_LANDMARK_COUNT; i++) moved[i] = face_similarity_apply(&rigid, pts[i]);
+    assert_int_equal(face_chip_transform(moved, 150, 0.25, &m2, NULL), FACE_OK);
+    /* chip (x, y) -> rigid(m(x, y)) for every chip pixel, so compare the maps
+     * at three chip corners. */
+    const face_point corners[3] = {{0, 0}, {149, 0}, {0, 149}};
+    for (int k = 0; k < 3; k++) {
+        face_point want = face_similarity_apply(&rigid, face_affine_apply(&m, corners[k]));
+        face_point got = face_affine_apply(&m2, corners[k]);
+        if (fabs(got.x - want.x) > 1e-9 || fabs(got.y - want.y) > 1e-9)
+            fail_msg("corner %d: got %.12g,%.12g want %.12g,%.12g", k, got.x, got.y, want.x,
+                     want.y);
+    }
+    const double k = 2.5;
+    for (int i = 0; i < FACE_LANDMARK_COUNT; i++)
+        moved[i] = (face_point){k * pts[i].x, k * pts[i].y};
+    assert_int_equal(face_chip_transform(moved, 150, 0.25, &m2, NULL), FACE_OK);
+    double step = hypot(m.m[0], m.m[3]), step2 = hypot(m2.m[0], m2.m[3]);
+    double want = k * step + (k - 1) / 149.0;
+    if (fabs(step2 - want) > 1e-12 * want)
+        fail_msg("step after scaling by %g: got %.15g want %.15g (k*step %.15g)", k, step2, want,
+                 k * step);
+    /* Still a similarity: no shear, no reflection. */
+    assert_true(fabs(m2.m[0] - m2.m[4]) < 1e-12 && fabs(m2.m[1] + m2.m[3]) < 1e-12);
+}
+
+static void test_chip_errors(void **state)
+{
+    (void)state;
+    face_point pts[FACE_LANDMARK_COUNT];
+    golden_points(pts);
+    face_affine m;
+    face_err err = {""};
+    assert_int_equal(face_chip_transform(pts, 1, 0.25, &m, &err), FACE_EINVAL);
+    assert_int_equal(face_chip_transform(pts, 150, -0.1, &m, &err), FACE_EINVAL);
+    assert_int_equal(face_chip_transform(pts, 150, NAN, &m, &err), FACE_EINVAL);
+    for (int i = 0; i < FACE_LANDMARK_COUNT; i++) pts[i] = (face_point){5, 5};
+    assert_int_equal(face_chip_transform(pts, 150, 0.25, &m, &err), FACE_EINVAL);
+    pts[40].y = INFINITY;
+    assert_int_equal(face_chip_transform(pts, 150, 0.25, &m, &err), FACE_EINVAL);
+}
+
+/* ---- warping ------------------------------------------------------------- */
+
+static void test_warp_vs_opencv(void **state)
+{
+    (void)state;
+    face_image rgb = image_from_golden(need("img_rgb"));
+    face_image gray = image_from_golden(need("img_gray"));
+    /* [0]: all four taps inside the image, [1]: blending with the zero border */
+    const double tol_in = need("warp.tol_cv2")->f[0], tol_border = need("warp.tol_cv2")->f[1];
+    for (int k = 0; k < 4; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "warp%d.m", k);
+        const golden_tensor *mt = need(name);
+        snprintf(name, sizeof name, "warp%d.size", k);
+        const golden_tensor *sz = need(name);
+        snprintf(name, sizeof name, "warp%d.cv2", k);
+        const golden_tensor *cv = need(name);
+        snprintf(name, sizeof name, "warp%d.f64", k);
+        const golden_tensor *f64 = need(name);
+        face_affine m;
+        for (int i = 0; i < 6; i++) m.m[i] = mt->f[i];
+        int ow = (int)sz->f[0], oh = (int)sz->f[1];
+        const face_image *src = k == 3 ? &gray : &rgb;
+        face_image out;
+        face_err err = {""};
+        assert_int_equal(face_warp_affine(src, &m, ow, oh, src->channels, &out, &err), FACE_OK);
+        assert_int_equal(out.w * out.h * out.channels, (int)cv->count);
+        float *got = malloc(cv->count * sizeof *got);
+        assert_non_null(got);
+        double worst_in = 0, worst_border = 0, worst_round = 0;
+        for (size_t i = 0; i < cv->count; i++) {
+            got[i] = out.px[i];
+            size_t pix = i / (size_t)out.channels;
+            face_point p = face_affine_apply(&m, (face_point){(double)(pix % (size_t)ow),
+                                                              (double)(pix / (size_t)ow)});
+            int inside = p.x >= 0 && p.y >= 0 && p.x <= src->w - 1 && p.y <= src->h - 1;
+            double d = fabs(got[i] - cv->f[i]);
+            if (inside)
+                worst_in = fmax(worst_in, d);
+            else
+                worst_border = fmax(worst_border, d);
+            worst_round = fmax(worst_round, fabs(got[i] - f64->f[i]));
+        }
+        /* u8: within rounding (0.5) of the exact value, plus float32 noise at ties */
+        printf("warp%d %dx%dx%d: max |C - cv2| inside %.0f (tol %.2f), at the border %.0f (tol "
+               "%.2f); max |C u8 - exact| %.3f (tol 0.5)\n",
+               k, ow, oh, out.channels, worst_in, tol_in, worst_border, tol_border, worst_round);
+        assert_true(worst_in <= tol_in);
+        assert_true(worst_border <= tol_border);
+        assert_true(worst_round <= 0.5 + 1e-3);
+        /* f32: the exact values up to float rounding of a 4-term sum of 0..255 */
+        assert_int_equal(face_warp_affine_f32(src, &m, ow, oh, src->channels, got, &err), FACE_OK);
+        assert_int_equal(golden_compare(name, got, f64, NULL, 0, 8) == 0 ? 0 : 1, 0);
+        free(got);
+        face_image_free(&out);
+    }
+    face_image_free(&rgb);
+    face_image_free(&gray);
+}
+
+static void test_warp_gray_to_rgb(void **state)
+{
+    (void)state;
+    face_image gray = image_from_golden(need("img_gray"));
+    face_affine m = {{0.9, 0.2, 3.1, -0.2, 0.9, 2.4}};
+    face_image g1, g3;
+    assert_int_equal(face_warp_affine(&gray, &m, 17, 13, 1, &g1, NULL), FACE_OK);
+    assert_int_equal(face_warp_affine(&gray, &m, 17, 13, 3, &g3, NULL), FACE_OK);
+    assert_int_equal(g3.channels, 3);
+    for (int i = 0; i < 17 * 13; i++)
+        for (int c = 0; c < 3; c++) assert_int_equal(g3.px[3 * i + c], g1.px[i]);
+    face_image_free(&g1);
+    face_image_free(&g3);
+    face_image_free(&gray);
+}
+
+static void test_warp_errors(void **state)
+{
+    (void)state;
+    face_image rgb = image_from_golden(need("img_rgb"));
+    face_affine m = {{1, 0, 0, 0, 1, 0}}, bad = {{1, 0, NAN, 0, 1, 0}};
+    face_image out = {0, 0, 0, NULL};
+    face_err err = {""};
+    assert_int_equal(face_warp_affine(&rgb, &m, 0, 5, 3, &out, &err), FACE_EFORMAT);
+    assert_int_equal(face_warp_affine(&rgb, &m, 5, FACE_IMAGE_MAX_DIM + 1, 3, &out, &err),
+                     FACE_ELIMIT);
+    assert_int_equal(face_warp_affine(&rgb, &m, 5, 5, 1, &out, &err), FACE_EINVAL);
+    assert_int_equal(face_warp_affine(&rgb, &bad, 5, 5, 3, &out, &err), FACE_EINVAL);
+    assert_non_null(strstr(err.msg, "not finite"));
+    assert_int_equal(face_warp_affine(NULL, &m, 5, 5, 3, &out, &err), FACE_EINVAL);
+    assert_null(out.px);
+    /* Far outside (and huge coordinates): all zeros, no overflow. */
+    face_affine far = {{1e300, 0, -1e300, 0, 1e-300, 1e18}};
+    assert_int_equal(face_warp_affine(&rgb, &far, 4, 4, 3, &out, &err), FACE_OK);
+    for (int i = 0; i < 4 * 4 * 3; i++) assert_int_equal(out.px[i], 0);
+    face_image_free(&out);
+    face_image_free(&rgb);
+}
+
+/* ---- the landmark net's input ------------------------------------------- */
+
+static void test_landmark_input_crop(void **state)
+{
+    (void)state;
+    face_image rgb = image_from_golden(need("img_rgb"));
+    const golden_tensor *box = need("crop.box"), *sub = need("crop.sub");
+    float *crop = malloc(sizeof(float) * FACE_LANDMARK_INPUT * FACE_LANDMARK_INPUT * 3);
+    assert_non_null(crop);
+    assert_int_equal(face_landmark_input(&rgb, box->f[0], box->f[1], box->f[2], box->f[3], crop,
+                                         NULL),
+                     FACE_OK);
+    float got[16 * 16 * 3];
+    for (int v = 0; v < 16; v++)
+        for (int u = 0; u < 16; u++)
+            for (int c = 0; c < 3; c++)
+                got[(v * 16 + u) * 3 + c] = crop[((7 * v) * FACE_LANDMARK_INPUT + 7 * u) * 3 + c];
+    assert_int_equal(golden_compare("crop.sub", got, sub, NULL, 0, 8), 0);
+    face_err err = {""};
+    assert_int_equal(face_landmark_input(&rgb, 0, 0, 0, 10, crop, &err), FACE_EINVAL);
+    assert_int_equal(face_landmark_input(&rgb, NAN, 0, 10, 10, crop, &err), FACE_EINVAL);
+    free(crop);
+    face_image_free(&rgb);
+}
+
+static void test_landmarks_from_net(void **state)
+{
+    (void)state;
+    float net[2 * FACE_LANDMARK_COUNT];
+    for (int i = 0; i < FACE_LANDMARK_COUNT; i++) {
+        net[2 * i] = (float)i / 68.0f;
+        net[2 * i + 1] = 1.0f - (float)i / 68.0f;
+    }
+    face_point p[FACE_LANDMARK_COUNT];
+    face_landmarks_from_net(net, 10, 20, 100, 50, p);
+    for (int i = 0; i < FACE_LANDMARK_COUNT; i++) {
+        assert_true(fabs(p[i].x - (10 + 100.0 * net[2 * i])) < 1e-9);
+        assert_true(fabs(p[i].y - (20 + 50.0 * net[2 * i + 1])) < 1e-9);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_similarity_exact),
+        cmocka_unit_test(test_similarity_noisy_golden),
+        cmocka_unit_test(test_similarity_errors),
+        cmocka_unit_test(test_chip_golden),
+        cmocka_unit_test(test_chip_ignores_jaw_brows_lower_lip),
+        cmocka_unit_test(test_chip_moves_with_face),
+        cmocka_unit_test(test_chip_errors),
+        cmocka_unit_test(test_warp_vs_opencv),
+        cmocka_unit_test(test_warp_gray_to_rgb),
+        cmocka_unit_test(test_warp_errors),
+        cmocka_unit_test(test_landmark_input_crop),
+        cmocka_unit_test(test_landmarks_from_net),
+    };
+    return cmocka_run_group_tests(tests, load_golden, free_golden);
+}
