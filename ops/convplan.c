@@ -132,18 +132,27 @@ static int plan_direct(ops_conv2d_plan *pl)
     pl->packed_bytes = (size_t)pl->n_coblk * p->kh * klen * nr * sizeof(float);
     pl->packed = alloc64(pl->packed_bytes);
     if (!pl->packed) return -1;
+    /* A transpose of each block's [nr][klen] rows into [klen][nr], done in
+     * 16-column pieces so that reads and writes both stay in L1: packing
+     * runs near memory speed (it is most of the model's load time). */
+    enum { PIECE = 16 };
     for (int cb = 0; cb < pl->n_coblk; cb++)
-        for (int ky = 0; ky < p->kh; ky++)
-            for (int kx = 0; kx < p->kw; kx++)
-                for (int ci = 0; ci < cin; ci++)
-                    for (int o = 0; o < nr; o++) {
-                        const int co = cb * nr + o;
-                        const size_t kk = (size_t)kx * cin + ci;
-                        const size_t dst = (((size_t)cb * p->kh + ky) * klen + kk) * nr + o;
-                        const size_t src =
-                            (((size_t)co * kh0 + ky + ky0) * kw0 + kx + kx0) * cin + ci;
-                        pl->packed[dst] = co < pl->c_out ? pl->w_ref[src] : 0.0f;
+        for (int ky = 0; ky < p->kh; ky++) {
+            float *blk = pl->packed + ((size_t)cb * p->kh + ky) * klen * nr;
+            for (size_t k0 = 0; k0 < klen; k0 += PIECE) {
+                const size_t k1 = k0 + PIECE < klen ? k0 + PIECE : klen;
+                for (int o = 0; o < nr; o++) {
+                    const int co = cb * nr + o;
+                    if (co >= pl->c_out) {
+                        for (size_t kk = k0; kk < k1; kk++) blk[kk * nr + o] = 0.0f;
+                        continue;
                     }
+                    const float *src =
+                        pl->w_ref + (((size_t)co * kh0 + ky + ky0) * kw0 + kx0) * cin;
+                    for (size_t kk = k0; kk < k1; kk++) blk[kk * nr + o] = src[kk];
+                }
+            }
+        }
     /* bands: about TASKS_WANTED per batch, but keep several tiles per band */
     const int px_img = pl->oh * pl->ow;
     int bands = px_img / (4 * pl->k->nb_max);
@@ -256,12 +265,17 @@ ops_plan_status ops_conv2d_plan_create_algo(const ops_conv2d_params *p, ops_nhwc
     if (simd_ok && algo != OPS_CONV_REF) {
         kind = KIND_DIRECT;
         const int wino_ok = wino_fits(p, in, c_out, pl->k->vl);
-        /* Winograd pays when there are enough output pixels for its 4x4
-         * tiles. Its weights are 4x larger (36 vs 9 per channel pair): on
-         * 8x8 maps it is faster with the weights in L2 (a lone layer) but
-         * slower in the whole network at batch 1, whose weights then no
-         * longer fit the cache (bench/bench_model); so from 16x16 up. */
-        if (wino_ok && (algo == OPS_CONV_WINOGRAD || (algo == OPS_CONV_AUTO && oh * ow >= 1024)))
+        /* Winograd saves 9*P - 36*T multiplies per channel pair (P output
+         * pixels, T 4x4 tiles, whole batch) but streams 27 more weights per
+         * channel pair (its U is 36 per pair, the direct kernel's 9). At
+         * batch 1 in the whole network the weights come from memory, not
+         * L2, and bench/bench_model measured Winograd ahead on 35x35 maps
+         * (saving 8109) and behind on 17x17 (1701) and 8x8 (432): so it is
+         * used when the saving reaches 4096, which at batch 8 takes in the
+         * 17x17 layers too. */
+        const int tiles = in.n * ceil_div(oh, 4) * ceil_div(ow, 4);
+        const double saving = 9.0 * in.n * oh * ow - 36.0 * tiles;
+        if (wino_ok && (algo == OPS_CONV_WINOGRAD || (algo == OPS_CONV_AUTO && saving >= 4096)))
             kind = KIND_WINO;
     }
     pl->kind = kind;

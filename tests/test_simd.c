@@ -423,6 +423,45 @@ static void test_auto_choice(void **state)
     assert_null(plan);
 }
 
+/* ops_pool2d_fast_f32 equals the reference bit for bit (same operations in
+ * the same order per element), channels 1..37 around the 16-wide pieces. */
+static void test_pool_fast(void **state)
+{
+    (void)state;
+    const int chans[] = {1, 3, 15, 16, 17, 32, 37};
+    const ops_pool_kind kinds[] = {OPS_POOL_MAX, OPS_POOL_AVG, OPS_POOL_L2};
+    for (size_t ci = 0; ci < sizeof chans / sizeof chans[0]; ci++)
+        for (size_t ki = 0; ki < 3; ki++)
+            for (int variant = 0; variant < 3; variant++) {
+                ops_pool2d_params p;
+                memset(&p, 0, sizeof p);
+                p.kind = kinds[ki];
+                p.kh = p.kw = variant == 2 ? 2 : 3;
+                p.stride_h = p.stride_w = 2;
+                p.pad_top = p.pad_left = variant == 1 ? 1 : 0;
+                p.pad_bottom = p.pad_right = variant == 1 ? 2 : 0;
+                p.count_include_pad = variant == 1;
+                const ops_nhwc in = {2, 9, 8, chans[ci]};
+                const int oh = ops_out_len(in.h, p.kh, 2, 1, p.pad_top, p.pad_bottom);
+                const int ow = ops_out_len(in.w, p.kw, 2, 1, p.pad_left, p.pad_right);
+                const size_t nx = (size_t)2 * 9 * 8 * chans[ci], ny = (size_t)2 * oh * ow * chans[ci];
+                const uint64_t seed = 5000 + ci * 10 + ki * 3 + (uint64_t)variant;
+                rng_seed(seed);
+                float *x = rand_buf(nx), *want = nan_buf(ny), *got = nan_buf(ny);
+                if (p.kind == OPS_POOL_L2)
+                    for (size_t i = 0; i < nx; i++) x[i] = fabsf(x[i]);
+                ops_pool2d_f32(&p, x, in, want);
+                ops_pool2d_fast_f32(&p, x, in, got);
+                if (memcmp(want, got, ny * sizeof(float)) != 0)
+                    fail_msg("pool kind %d, %d channels, variant %d (seed %llu): differs from the reference",
+                             (int)p.kind, chans[ci], variant, (unsigned long long)seed);
+                free(x);
+                free(want);
+                free(got);
+            }
+    printf("pool_fast: 63 cases identical to the reference (seeds 5000..)\n");
+}
+
 /* Runs the synthetic dlib ResNet-29 (tools/synth_resnet29.c) once on a fixed
  * input with the given ISA cap and thread count; out: [2][128] (batch 2). */
 static void run_resnet(nn_graph *g, ops_isa isa, int threads, float *out)
@@ -491,6 +530,7 @@ int main(void)
         cmocka_unit_test(test_direct),
         cmocka_unit_test(test_winograd),
         cmocka_unit_test(test_auto_choice),
+        cmocka_unit_test(test_pool_fast),
         cmocka_unit_test(test_whole_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
