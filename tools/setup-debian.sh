@@ -5,6 +5,8 @@ set -e
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 pkgs="build-essential clang libcmocka-dev nodejs npm opencv-data ca-certificates"
+# model issue: PIL decodes the JPEG chips of the golden embedding test (tests/ref_resnet29.py ppm)
+pkgs="$pkgs python3-pil"
 missing=
 for p in $pkgs; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
