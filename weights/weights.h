@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nn/nn.h"
+
 typedef enum wts_status {
     WTS_OK = 0,
     WTS_EIO,        /* cannot open, read or write a file */
@@ -207,6 +209,13 @@ int wts_find_tensor(const wts_model *m, const char *name);
 const char *wts_op_name(wts_op op);
 const char *wts_attr_name(wts_attr_key key);
 const char *wts_dtype_name(wts_dtype dtype);
+
+/* The model's graph for the runtime: every tensor an nn constant viewing the
+ * model's float data (m must outlive the graph), every node the nn node of the
+ * same operator; nn validates it and infers the shapes, and its input and
+ * output sizes are checked against the metadata. file names the model in
+ * messages. On success *out is a validated graph (nn_graph_destroy it). */
+wts_status wts_build_graph(const wts_model *m, const char *file, nn_graph **out, wts_err *err);
 
 /* CRC-32 (zlib's) of len bytes, continuing from crc (start with 0). */
 uint32_t wts_crc32(uint32_t crc, const void *data, size_t len);
