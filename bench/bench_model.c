@@ -11,7 +11,7 @@
  * 10 warm-up runs, REPEATS timed runs, median (and min) per face.
  *
  * Usage: build/bench/bench_model [repeats] [--json] [--layers]   (default 100)
- * --layers: only the per-layer table.
+ * --layers: only the per-layer table; --batch B: its batch (default 1).
  * With --json, one JSON line per configuration and nothing else (what
  * bench/compare_ort.sh reads).
  */
@@ -141,12 +141,14 @@ static double node_macs(const nn_graph *g, int i)
 
 int main(int argc, char **argv)
 {
-    int repeats = 100, json = 0, layers_only = 0;
+    int repeats = 100, json = 0, layers_only = 0, layer_batch = 1;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0)
             json = 1;
         else if (strcmp(argv[i], "--layers") == 0)
             layers_only = 1;
+        else if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc)
+            layer_batch = atoi(argv[++i]);
         else
             repeats = atoi(argv[i]);
     }
@@ -205,14 +207,16 @@ int main(int argc, char **argv)
         const int nn = nn_graph_node_count(g);
         double *node_ms = malloc((size_t)nn * sizeof *node_ms);
         result r;
-        if (!node_ms || run_config(g, 1, 1, repeats, &r, node_ms) != 0) return 1;
+        if (layer_batch < 1) layer_batch = 1;
+        if (!node_ms || run_config(g, 1, layer_batch, repeats, &r, node_ms) != 0) return 1;
         nn_plan_opts o;
         memset(&o, 0, sizeof o);
         o.threads = 1;
         nn_plan *plan = NULL;
-        if (nn_plan_create(g, 1, &o, &plan) != NN_OK) return 1;
-        printf("\nper layer, %s, 1 thread, batch 1 (FMA peak of one core measured %.1f GFLOP/s)\n",
-               ops_isa_name(best), peak);
+        if (nn_plan_create(g, layer_batch, &o, &plan) != NN_OK) return 1;
+        printf("\nper layer, %s, 1 thread, batch %d, ms per batch (FMA peak of one core measured "
+               "%.1f GFLOP/s)\n",
+               ops_isa_name(best), layer_batch, peak);
         printf("%-28s %-8s %-16s %-16s %8s %8s %6s\n", "node", "op", "out (HxWxC)", "kernel", "ms",
                "GFLOP/s", "%peak");
         double sum = 0;
@@ -222,7 +226,7 @@ int main(int argc, char **argv)
             char shape[32];
             snprintf(shape, sizeof shape, "%dx%dx%d", out->shape.dims[1], out->shape.dims[2],
                      out->shape.dims[3]);
-            const double macs = node_macs(g, i);
+            const double macs = node_macs(g, i) * layer_batch;
             sum += node_ms[i];
             if (macs > 0) {
                 const double gf = 2 * macs / (node_ms[i] * 1e-3) * 1e-9;
@@ -233,7 +237,7 @@ int main(int argc, char **argv)
                        nn_plan_node_variant(plan, i), node_ms[i]);
             }
         }
-        printf("sum of node medians %.3f ms; whole run median %.3f ms\n", sum, r.ms_face);
+        printf("sum of node medians %.3f ms; whole run median %.3f ms per face\n", sum, r.ms_face);
         nn_plan_destroy(plan);
         free(node_ms);
     }

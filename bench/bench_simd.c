@@ -10,6 +10,10 @@
  * does fewer multiplies), and % of the measured peak. The last line per ISA
  * sums count * ms over the network's conv layers: the convolution time of
  * one face (pooling, the shortcut adds and the fc are not in it).
+ * Times are the thread's CPU time (CLOCK_THREAD_CPUTIME_ID): on this shared
+ * machine wall time would include time spent preempted. Each layer runs
+ * alone, its weights warm in L2: in the whole network they come from L3 or
+ * memory (bench/bench_model shows the difference).
  *
  * Usage: build/bench/bench_simd [batch] [repeats]   (default 1 and 30)
  */
@@ -65,10 +69,12 @@ static float *rnd_buf(size_t n)
     return b;
 }
 
+/* Time of this thread on a CPU: the machine is shared, and a kernel run
+ * preempted half-way would otherwise count the other process's time too. */
 static double now_s(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 

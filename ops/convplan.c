@@ -390,7 +390,8 @@ static void run_direct(const ops_conv2d_plan *pl, const float *x, const float *r
             }
             if (nb > pl->ow - c) nb = pl->ow - c;
         }
-        if (nb > k->nb_max) nb = k->nb_max;
+        /* balanced tiles: 72 pixels as 6 x 12, not 5 x 14 + 2 */
+        if (nb > k->nb_max) nb = ceil_div(nb, ceil_div(nb, k->nb_max));
         t.a = xs + (size_t)(q / wv) * sh * row_floats + (size_t)(q % wv) * sw * cin;
         t.nb = nb;
         for (int cb = cb0; cb < cb1; cb++) {

@@ -40,6 +40,7 @@
 #include "nn/nn.h"
 #include "ops/ops.h"
 #include "tools/cli.h"
+#include "weights/weights.h"
 
 typedef struct conv_case {
     int n, h, w, cin, cout;
@@ -523,6 +524,51 @@ static void test_whole_model(void **state)
     free(weights);
 }
 
+/* The default model (models/dlib_resnet29.fnw from `make models`), real
+ * weights: every ISA gives the scalar reference's 128-D embedding within
+ * 1e-4 (max abs, per component), every thread count the same bits. The
+ * input is pseudo-random in [-1, 1) (seed 4242), about twice the range of a
+ * normalised face crop. */
+static void test_default_model(void **state)
+{
+    (void)state;
+    const char *path = "models/dlib_resnet29.fnw";
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        printf("SKIPPED: %s not found (run `make models`): real-weights ISA test not run\n", path);
+        skip();
+    }
+    fclose(f);
+    wts_model *m = NULL;
+    wts_err e;
+    nn_graph *g = NULL;
+    if (wts_load(path, &m, &e) != WTS_OK) fail_msg("%s", e.msg);
+    if (wts_build_graph(m, path, &g, &e) != WTS_OK) fail_msg("%s", e.msg);
+    float ref[256], got[256], got_t[256];
+    run_resnet(g, OPS_ISA_SCALAR, 1, ref);
+    double mag = 0;
+    for (int i = 0; i < 256; i++) mag = fabs(ref[i]) > mag ? fabs(ref[i]) : mag;
+    printf("default model: scalar reference max |embedding| = %.3f\n", mag);
+    ops_isa isas[4];
+    const int n_isa = isa_list(isas);
+    for (int k = 1; k < n_isa; k++) {
+        run_resnet(g, isas[k], 1, got);
+        double worst = 0;
+        for (int i = 0; i < 256; i++) {
+            const double d = fabs((double)got[i] - (double)ref[i]);
+            if (!(d <= worst)) worst = d;
+        }
+        printf("default model %s: max abs error vs scalar %.3g\n", ops_isa_name(isas[k]), worst);
+        assert_true(worst <= 1e-4);
+        run_resnet(g, isas[k], 2, got_t);
+        if (memcmp(got, got_t, sizeof got) != 0)
+            fail_msg("%s: 2 threads differ from 1 thread", ops_isa_name(isas[k]));
+    }
+    ops_isa_select(ops_isa_detected());
+    nn_graph_destroy(g);
+    wts_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -532,6 +578,7 @@ int main(void)
         cmocka_unit_test(test_auto_choice),
         cmocka_unit_test(test_pool_fast),
         cmocka_unit_test(test_whole_model),
+        cmocka_unit_test(test_default_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

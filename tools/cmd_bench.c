@@ -3,15 +3,15 @@
  *
  *   facenet-run bench [--model FILE] [--threads N] [--batch B] [--repeats R] [--json]
  *
- * Loads the model (open to ready: file read and checked, graph built, plan
- * made, weights repacked for the kernels; timed as load_ms), runs it on a
- * fixed pseudo-random input 10 times to warm up, then R times (default 50),
+ * Loads the model (default models/dlib_resnet29.fnw, from `make models`;
+ * open to ready: file mapped and checked, graph built, plan made, weights
+ * repacked for the kernels; timed as load_ms), runs it on a fixed
+ * pseudo-random input 10 times to warm up, then R times (default 50),
  * and prints the median ms per face, the ISA the kernels use (FACENET_ISA
  * caps it), and the peak resident memory of the process. cpu_ms_per_face is
  * the median process CPU time per face (all threads): on a busy machine wall
  * time includes time spent preempted, CPU time does not. --model synthetic
- * (the default while no model file is given) is dlib ResNet-29 with random
- * weights, which times the same network as the default model.
+ * is dlib ResNet-29 with random weights (the same network, no file needed).
  * JSON: {"model": ..., "threads": N, "batch": B, "ms_per_face": X, "isa": "...",
  *        "ms_per_face_min": X, "load_ms": X, "cpu_ms_per_face": X, "peak_rss_mb": X,
  *        "arena_mb": X}
@@ -25,6 +25,9 @@
 #include "nn/nn.h"
 #include "ops/ops.h"
 #include "tools/cli.h"
+#include "weights/weights.h"
+
+#define DEFAULT_MODEL "models/dlib_resnet29.fnw"
 
 static double now_ms(void)
 {
@@ -46,15 +49,21 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* A model file as an nn graph. The reader of model files into graphs comes
- * with the default-model issue; until it lands, only the synthetic network
- * can be timed. */
-static int load_model_graph(const char *path, nn_graph **g, char *err, size_t cap)
+/* A model file as an nn graph; *m owns the weights the graph views. */
+static int load_model_graph(const char *path, wts_model **m, nn_graph **g, char *err, size_t cap)
 {
+    wts_err e;
+    *m = NULL;
     *g = NULL;
-    snprintf(err, cap, "%s: loading model files into a graph is not available in this build; "
-                       "use --model synthetic", path);
-    return -1;
+    wts_status s = wts_load(path, m, &e);
+    if (s == WTS_OK) s = wts_build_graph(*m, path, g, &e);
+    if (s != WTS_OK) {
+        snprintf(err, cap, "%s", e.msg);
+        wts_free(*m);
+        *m = NULL;
+        return -1;
+    }
+    return 0;
 }
 
 static void usage(FILE *f)
@@ -62,8 +71,8 @@ static void usage(FILE *f)
     fprintf(f, "usage: facenet-run bench [--model FILE|synthetic] [--threads N] [--batch B]\n"
                "                         [--repeats R] [--json]\n"
                "Times the embedding network: median ms per face after a warm-up.\n"
-               "  --model FILE   model to time (default: synthetic, dlib ResNet-29 with\n"
-               "                 random weights: the same network and shapes)\n"
+               "  --model FILE   model to time (default " DEFAULT_MODEL ");\n"
+               "                 synthetic: dlib ResNet-29 with random weights, no file\n"
                "  --threads N    threads per run, 1..64 (default 1); -t N also works\n"
                "  --batch B      faces per run, 1..256 (default 1)\n"
                "  --repeats R    timed runs, 1..100000 (default 50)\n"
@@ -82,7 +91,7 @@ static int parse_int(const char *s, int lo, int hi, int *out)
 
 int cmd_bench(int argc, char **argv)
 {
-    const char *model = "synthetic";
+    const char *model = DEFAULT_MODEL;
     int threads = 1, batch = 1, repeats = 50, json = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -123,14 +132,18 @@ int cmd_bench(int argc, char **argv)
     const double t_open = now_ms();
     nn_graph *g = NULL;
     float *weights = NULL;
-    char err[512];
+    wts_model *wm = NULL;
+    char err[768];
     if (strcmp(model, "synthetic") == 0) {
         if (synth_resnet29(&g, &weights, err, sizeof err) != 0) {
             fprintf(stderr, "facenet-run bench: synthetic model: %s\n", err);
             return CLI_EXIT_FATAL;
         }
-    } else if (load_model_graph(model, &g, err, sizeof err) != 0) {
+    } else if (load_model_graph(model, &wm, &g, err, sizeof err) != 0) {
         fprintf(stderr, "facenet-run bench: %s\n", err);
+        if (strcmp(model, DEFAULT_MODEL) == 0)
+            fprintf(stderr, "facenet-run bench: run `make models` first, or time the same "
+                            "network with --model synthetic\n");
         return CLI_EXIT_FATAL;
     }
     nn_plan_opts o;
@@ -141,6 +154,7 @@ int cmd_bench(int argc, char **argv)
         fprintf(stderr, "facenet-run bench: %s: plan: %s\n", model, nn_graph_error(g));
         nn_graph_destroy(g);
         free(weights);
+        wts_free(wm);
         return CLI_EXIT_FATAL;
     }
     const double load_ms = now_ms() - t_open;
@@ -205,5 +219,6 @@ int cmd_bench(int argc, char **argv)
     nn_plan_destroy(plan);
     nn_graph_destroy(g);
     free(weights);
+    wts_free(wm);
     return rc;
 }

@@ -22,6 +22,12 @@
 
 enum { VL = 8, NR = 16, NB_MAX = 6 };
 
+/* Weights are streamed once per tile; on small maps (few pixels per weight)
+ * that stream is the bottleneck, so they are prefetched this far ahead, one
+ * 64-byte line per step (the address may run past the packed block:
+ * prefetches never fault). */
+enum { PF_FLOATS = 128 * NR };
+
 #if defined(__GNUC__)
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 #else
@@ -60,6 +66,7 @@ static ALWAYS_INLINE void tile_nb(const ops_tile_args *t, const int nb)
         for (int k = 0; k < t->k_len; k++) {
             const __m256 b0 = _mm256_load_ps(b);
             const __m256 b1 = _mm256_load_ps(b + VL);
+            _mm_prefetch((const char *)(b + PF_FLOATS), _MM_HINT_T0);
             b += NR;
 #pragma GCC unroll 6
             for (int j = 0; j < nb; j++) {
