@@ -13,6 +13,9 @@ decode path, Image.open(f) then ImageOps.exif_transpose (our decoder applies
 EXIF orientation, PIL only when asked) then .convert('L' or 'RGB') to match
 the channel count our decoder returned (1 = gray, 3 = RGB); no draft mode.
 
+16-bit gray (PIL mode I) is reduced by our documented rule instead of
+convert('L'), which would clip: PNG high byte; PGM round(s*255/maxval).
+
 Criteria (issue 4):
     JPEG: every pixel's channels within +-8, and >= 99.9% of pixels with
           every channel within +-2 (counted over all JPEG pixels);
@@ -49,10 +52,41 @@ def sniff(path):
     return 'other'
 
 
+def pnm_maxval(path):
+    """maxval from a PGM/PPM header (tokens after the magic, comments skipped)."""
+    with open(path, 'rb') as f:
+        head = f.read(4096)
+    tokens = []
+    for line in head.split(b'\n'):
+        tokens += line.split(b'#')[0].split()
+        if len(tokens) >= 4:
+            return int(tokens[3])
+    raise ValueError('no maxval in the first 4 KiB')
+
+
+def wide_gray_to_8bit(path, v):
+    """PIL's 16-bit gray (mode I) to our 8-bit rule (face/face.h):
+    PNG keeps the high byte; PGM gives round(s * 255 / maxval), ties to even,
+    of the file's sample s. PIL returns s itself for maxval 65535 and
+    round(s / maxval * 65535) otherwise, which we invert exactly."""
+    v = v.astype(np.int64)
+    if sniff(path) == 'png':
+        return (v >> 8).astype(np.uint8)
+    maxval = pnm_maxval(path)
+    s = v if maxval == 65535 else (v * maxval + 32767) // 65535
+    num = s * 255
+    q, r = num // maxval, num % maxval
+    q += (2 * r > maxval) | ((2 * r == maxval) & (q % 2 == 1))
+    return q.astype(np.uint8)
+
+
 def reference(path, channels):
     """PIL's pixels as uint8 [h][w][channels]."""
     im = Image.open(path)
     im = ImageOps.exif_transpose(im)
+    if im.mode in ('I', 'I;16', 'I;16B') and channels == 1:
+        a = wide_gray_to_8bit(path, np.asarray(im))
+        return a.reshape(a.shape[0], a.shape[1], 1)
     im = im.convert('L' if channels == 1 else 'RGB')
     a = np.asarray(im, dtype=np.uint8)
     return a.reshape(a.shape[0], a.shape[1], channels)

@@ -48,8 +48,7 @@ static int dump_file(const char *path)
     }
     face_image img;
     face_err err;
-    /* JPEG only until the format-sniffing face_image_decode (face/image.c) lands */
-    face_status s = face_jpeg_decode(buf, len, &img, &err);
+    face_status s = face_image_decode(buf, len, &img, &err);
     free(buf);
     if (s != FACE_OK) {
         printf("ERR %s: %s\n", face_strerror(s), err.msg);
