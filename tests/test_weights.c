@@ -224,6 +224,14 @@ static void test_crc32_check_value(void **state)
     assert_int_equal(crc32_bitwise((const uint8_t *)s, 9), 0xCBF43926u);
     /* continuing a CRC over pieces gives the CRC of the whole */
     assert_int_equal(wts_crc32(wts_crc32(0, s, 4), s + 4, 5), 0xCBF43926u);
+    /* long inputs take the slice-by-8 path: bytes (7i+3) mod 256, values
+     * from Python's zlib.crc32; and split at odd places */
+    uint8_t b[1000];
+    for (int i = 0; i < 1000; i++) b[i] = (uint8_t)((i * 7 + 3) & 0xFF);
+    assert_int_equal(wts_crc32(0, b, 1000), 0x17BC2A46u);
+    assert_int_equal(wts_crc32(0, b, 77), 0x05C959DDu);
+    assert_int_equal(crc32_bitwise(b, 1000), 0x17BC2A46u);
+    assert_int_equal(wts_crc32(wts_crc32(0, b, 77), b + 77, 923), 0x17BC2A46u);
 }
 
 static void test_round_trip(void **state)
