@@ -61,6 +61,13 @@ _Static_assert((-1 >> 1) == -1, "jpeg.c needs >> of negative ints to be arithmet
 
 #define HUFF_FAST_BITS 9 /* codes up to this length decode with one table look-up */
 
+/* Row loops run in chunks of ROW_CHUNK samples with a fixed trip count, so
+ * that compilers vectorise them even at -O2 (no remainder loop needed);
+ * planes and row buffers have ROW_PAD bytes of zeroed slack so the last chunk
+ * may overhang the width (the overhang's results are never used). */
+#define ROW_CHUNK 16
+#define ROW_PAD 64
+
 /* Zigzag scan position -> natural (row-major) index inside an 8x8 block.
  * 16 extra entries point at 63 so that a corrupt run cannot index outside. */
 static const uint8_t jpeg_zigzag[64 + 16] = {
@@ -383,7 +390,7 @@ static face_status jpeg_alloc(jpeg_dec *d)
         if (samples > SIZE_MAX / sizeof(int16_t))
             return jpeg_fail(d, FACE_ELIMIT, "component %d: %llu samples do not fit in memory", c->id,
                              (unsigned long long)samples);
-        c->plane = malloc((size_t)samples);
+        c->plane = calloc((size_t)samples + ROW_PAD, 1);
         if (!c->plane)
             return jpeg_fail(d, FACE_ENOMEM, "component %d: cannot allocate %llu bytes", c->id,
                              (unsigned long long)samples);
@@ -562,32 +569,46 @@ static inline void idct_1d(int32_t x0, int32_t x1, int32_t x2, int32_t x3, int32
 static void idct_8x8(const int32_t *in, uint8_t *out, size_t stride)
 {
     int32_t ws[64]; /* [row][col] first-pass output */
-    int32_t o[8];
-    /* pass 1: columns; a column with no AC term is flat */
+    /* pass 1: columns. One branch-free loop over the 8 columns, so that the
+     * compiler can run the columns side by side in vector lanes (each row of
+     * in[] and ws[] is contiguous). A column with only a DC term gives the
+     * same result through the full formula, so it needs no shortcut. */
     for (int c = 0; c < 8; c++) {
-        const int32_t *p = in + c;
-        if ((p[8] | p[16] | p[24] | p[32] | p[40] | p[48] | p[56]) == 0) {
-            int32_t dc = clamp_ws(p[0] * (1 << IDCT_PASS1_BITS));
-            for (int r = 0; r < 8; r++) ws[r * 8 + c] = dc;
-            continue;
-        }
-        idct_1d(p[0], p[8], p[16], p[24], p[32], p[40], p[48], p[56], o);
+        int32_t o[8];
+        idct_1d(in[c], in[8 + c], in[16 + c], in[24 + c], in[32 + c], in[40 + c], in[48 + c], in[56 + c], o);
         const int sh = IDCT_CONST_BITS - IDCT_PASS1_BITS;
-        for (int r = 0; r < 8; r++) ws[r * 8 + c] = clamp_ws((o[r] + (1 << (sh - 1))) >> sh);
+        const int32_t bias = 1 << (sh - 1);
+        ws[c] = clamp_ws((o[0] + bias) >> sh);
+        ws[8 + c] = clamp_ws((o[1] + bias) >> sh);
+        ws[16 + c] = clamp_ws((o[2] + bias) >> sh);
+        ws[24 + c] = clamp_ws((o[3] + bias) >> sh);
+        ws[32 + c] = clamp_ws((o[4] + bias) >> sh);
+        ws[40 + c] = clamp_ws((o[5] + bias) >> sh);
+        ws[48 + c] = clamp_ws((o[6] + bias) >> sh);
+        ws[56 + c] = clamp_ws((o[7] + bias) >> sh);
     }
-    /* pass 2: rows; the descale also removes the 8x gain of the 2-D transform */
+    /* pass 2: rows, scalar; the descale also removes the 8x gain of the 2-D
+     * transform, and 128 re-centres the samples */
     for (int r = 0; r < 8; r++) {
         const int32_t *p = ws + r * 8;
         uint8_t *q = out + (size_t)r * stride;
         if ((p[1] | p[2] | p[3] | p[4] | p[5] | p[6] | p[7]) == 0) {
             const int sh = IDCT_PASS1_BITS + 3;
-            uint8_t v = clamp_u8(((p[0] + (1 << (sh - 1))) >> sh) + 128);
-            for (int x = 0; x < 8; x++) q[x] = v;
+            memset(q, clamp_u8(((p[0] + (1 << (sh - 1))) >> sh) + 128), 8);
             continue;
         }
+        int32_t o[8];
         idct_1d(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], o);
         const int sh = IDCT_CONST_BITS + IDCT_PASS1_BITS + 3;
-        for (int x = 0; x < 8; x++) q[x] = clamp_u8(((o[x] + (1 << (sh - 1))) >> sh) + 128);
+        const int32_t bias = (1 << (sh - 1)) + (128 << sh);
+        q[0] = clamp_u8((o[0] + bias) >> sh);
+        q[1] = clamp_u8((o[1] + bias) >> sh);
+        q[2] = clamp_u8((o[2] + bias) >> sh);
+        q[3] = clamp_u8((o[3] + bias) >> sh);
+        q[4] = clamp_u8((o[4] + bias) >> sh);
+        q[5] = clamp_u8((o[5] + bias) >> sh);
+        q[6] = clamp_u8((o[6] + bias) >> sh);
+        q[7] = clamp_u8((o[7] + bias) >> sh);
     }
 }
 
@@ -936,77 +957,113 @@ static void jpeg_finish_progressive(jpeg_dec *d)
 
 /* ==== upsampling and colour conversion ==================================== */
 
-/* Fixed-point YCbCr->RGB terms (16 fractional bits), indexed by Cb or Cr. */
-typedef struct ycc_tables {
-    int32_t cr_r[256]; /* round(1.402 (Cr-128)) */
-    int32_t cb_b[256]; /* round(1.772 (Cb-128)) */
-    int32_t cr_g[256]; /* -0.71414 (Cr-128) * 2^16 plus the rounding half */
-    int32_t cb_g[256]; /* -0.34414 (Cb-128) * 2^16 */
-} ycc_tables;
+/* YCbCr->RGB in 16-bit fixed point (JFIF full range), rounded half up:
+ *   R = Y + 1.402 (Cr-128), G = Y - 0.34414 (Cb-128) - 0.71414 (Cr-128),
+ *   B = Y + 1.772 (Cb-128); the constants are x * 2^16 rounded. */
+#define YCC_R_CR 91881
+#define YCC_G_CB 22554
+#define YCC_G_CR 46802
+#define YCC_B_CB 116130
 
-static void ycc_tables_init(ycc_tables *t)
+/* Y, Cb, Cr rows in, interleaved RGB out for w pixels (the chunk overhang
+ * is computed into rgb_tmp, never into out). */
+static void ycc_to_rgb_row(const uint8_t *restrict yr, const uint8_t *restrict cbr, const uint8_t *restrict crr,
+                           uint8_t *restrict out, int w)
 {
     const int32_t half = 1 << 15;
-    for (int i = 0; i < 256; i++) {
-        int32_t x = i - 128;
-        t->cr_r[i] = (91881 * x + half) >> 16;  /* 1.40200 * 2^16 = 91881 */
-        t->cb_b[i] = (116130 * x + half) >> 16; /* 1.77200 * 2^16 = 116130 */
-        t->cr_g[i] = -46802 * x + half;         /* 0.71414 * 2^16 = 46802 */
-        t->cb_g[i] = -22554 * x;                /* 0.34414 * 2^16 = 22554 */
+    uint8_t rr[ROW_CHUNK], gg[ROW_CHUNK], bb[ROW_CHUNK];
+    for (int x0 = 0; x0 < w; x0 += ROW_CHUNK) {
+        for (int k = 0; k < ROW_CHUNK; k++) {
+            int32_t y = yr[x0 + k], cb = cbr[x0 + k] - 128, cr = crr[x0 + k] - 128;
+            int32_t r = y + ((YCC_R_CR * cr + half) >> 16);
+            int32_t g = y + ((-YCC_G_CB * cb - YCC_G_CR * cr + half) >> 16);
+            int32_t b = y + ((YCC_B_CB * cb + half) >> 16);
+            rr[k] = (uint8_t)(r < 0 ? 0 : r > 255 ? 255 : r);
+            gg[k] = (uint8_t)(g < 0 ? 0 : g > 255 ? 255 : g);
+            bb[k] = (uint8_t)(b < 0 ? 0 : b > 255 ? 255 : b);
+        }
+        int n = w - x0 < ROW_CHUNK ? w - x0 : ROW_CHUNK;
+        uint8_t *o = out + 3 * (size_t)x0;
+        for (int k = 0; k < n; k++) {
+            o[3 * k] = rr[k];
+            o[3 * k + 1] = gg[k];
+            o[3 * k + 2] = bb[k];
+        }
     }
 }
 
-/* Component c's samples for output row y at full resolution in row[0..w);
- * tmp holds at least c->w column sums. */
-static void upsample_row(const jpeg_dec *d, const jpeg_comp *c, int y, uint8_t *row, uint16_t *tmp)
+/* 2:1 horizontal triangle filter of one row of cw > 2 samples into 2 * cw
+ * outputs: 3/4 nearer + 1/4 farther sample, rounding biases 1 and 2
+ * alternating; the outermost outputs copy the edge sample. */
+static void upsample_h2v1(const uint8_t *restrict in, uint8_t *restrict row, int cw)
+{
+    row[0] = in[0];
+    row[1] = (uint8_t)((in[0] * 3 + in[1] + 2) >> 2);
+    for (int i0 = 1; i0 < cw - 1; i0 += ROW_CHUNK)
+        for (int k = 0; k < ROW_CHUNK; k++) {
+            int i = i0 + k;
+            row[2 * i] = (uint8_t)((in[i] * 3 + in[i - 1] + 1) >> 2);
+            row[2 * i + 1] = (uint8_t)((in[i] * 3 + in[i + 1] + 2) >> 2);
+        }
+    row[2 * cw - 2] = (uint8_t)((in[cw - 1] * 3 + in[cw - 2] + 1) >> 2);
+    row[2 * cw - 1] = in[cw - 1];
+}
+
+/* 2:1 both ways: vertical triangle (3/4 this row `in`, 1/4 the nearer
+ * neighbour row `nb`) into column sums, then the horizontal triangle on
+ * them with rounding biases 8 and 7 alternating. */
+static void upsample_h2v2(const uint8_t *restrict in, const uint8_t *restrict nb, uint16_t *restrict tmp,
+                          uint8_t *restrict row, int cw)
+{
+    for (int i0 = 0; i0 < cw; i0 += ROW_CHUNK)
+        for (int k = 0; k < ROW_CHUNK; k++) tmp[i0 + k] = (uint16_t)(3 * in[i0 + k] + nb[i0 + k]);
+    row[0] = (uint8_t)((tmp[0] * 4 + 8) >> 4);
+    row[1] = (uint8_t)((tmp[0] * 3 + tmp[1] + 7) >> 4);
+    for (int i0 = 1; i0 < cw - 1; i0 += ROW_CHUNK)
+        for (int k = 0; k < ROW_CHUNK; k++) {
+            int i = i0 + k;
+            row[2 * i] = (uint8_t)((tmp[i] * 3 + tmp[i - 1] + 8) >> 4);
+            row[2 * i + 1] = (uint8_t)((tmp[i] * 3 + tmp[i + 1] + 7) >> 4);
+        }
+    row[2 * cw - 2] = (uint8_t)((tmp[cw - 1] * 3 + tmp[cw - 2] + 8) >> 4);
+    row[2 * cw - 1] = (uint8_t)((tmp[cw - 1] * 4 + 7) >> 4);
+}
+
+/* 1:2 vertical triangle; bias 1 for the upper output row, 2 for the lower. */
+static void upsample_h1v2(const uint8_t *restrict in, const uint8_t *restrict nb, uint8_t *restrict row, int w,
+                          int bias)
+{
+    for (int i0 = 0; i0 < w; i0 += ROW_CHUNK)
+        for (int k = 0; k < ROW_CHUNK; k++) row[i0 + k] = (uint8_t)((3 * in[i0 + k] + nb[i0 + k] + bias) >> 2);
+}
+
+/* Component c's samples for output row y at full resolution: either a
+ * pointer into the plane (no upsampling needed) or row[], filled. row has
+ * room for w + ROW_PAD samples; tmp for c->w + ROW_PAD column sums. The
+ * triangle filters are used for 2:1 ratios when the component is wider than
+ * 2 samples, box replication otherwise, as libjpeg does. */
+static const uint8_t *upsample_row(const jpeg_dec *d, const jpeg_comp *c, int y, uint8_t *row, uint16_t *tmp)
 {
     int sx = d->hmax / c->hs, sy = d->vmax / c->vs;
     int cy = y / sy;
     const uint8_t *in = c->plane + (size_t)cy * c->stride;
     int cw = c->w, w = d->w;
-    if (sx == 1 && sy == 1) {
-        memcpy(row, in, (size_t)w);
-        return;
-    }
+    if (sx == 1 && sy == 1) return in;
     if (sy == 2 && (sx == 1 || (sx == 2 && cw > 2))) {
-        /* vertical triangle: 3/4 this row + 1/4 the nearer neighbour row */
-        int ny = (y & 1) ? cy + 1 : cy - 1;
+        int ny = (y & 1) ? cy + 1 : cy - 1; /* the nearer neighbour row, edge replicated */
         if (ny < 0) ny = 0;
         if (ny >= c->h) ny = c->h - 1;
         const uint8_t *nb = c->plane + (size_t)ny * c->stride;
-        if (sx == 1) {
-            int bias = (y & 1) ? 2 : 1;
-            for (int i = 0; i < w; i++) row[i] = (uint8_t)((3 * in[i] + nb[i] + bias) >> 2);
-            return;
-        }
-        for (int i = 0; i < cw; i++) tmp[i] = (uint16_t)(3 * in[i] + nb[i]);
-        /* horizontal triangle on the column sums; rounding biases 8 and 7 alternate */
-        row[0] = (uint8_t)((tmp[0] * 4 + 8) >> 4);
-        for (int i = 0; i < cw; i++) {
-            int o = 2 * i;
-            if (i > 0) row[o] = (uint8_t)((tmp[i] * 3 + tmp[i - 1] + 8) >> 4);
-            if (o + 1 < w) {
-                if (i + 1 < cw) row[o + 1] = (uint8_t)((tmp[i] * 3 + tmp[i + 1] + 7) >> 4);
-                else row[o + 1] = (uint8_t)((tmp[i] * 4 + 7) >> 4);
-            }
-        }
-        return;
+        if (sx == 1) upsample_h1v2(in, nb, row, w, (y & 1) ? 2 : 1);
+        else upsample_h2v2(in, nb, tmp, row, cw);
+        return row;
     }
     if (sx == 2 && sy == 1 && cw > 2) {
-        /* horizontal triangle; rounding biases 1 and 2 alternate */
-        row[0] = in[0];
-        for (int i = 0; i < cw; i++) {
-            int o = 2 * i;
-            if (i > 0) row[o] = (uint8_t)((in[i] * 3 + in[i - 1] + 1) >> 2);
-            if (o + 1 < w) {
-                if (i + 1 < cw) row[o + 1] = (uint8_t)((in[i] * 3 + in[i + 1] + 2) >> 2);
-                else row[o + 1] = in[i];
-            }
-        }
-        return;
+        upsample_h2v1(in, row, cw);
+        return row;
     }
-    /* other ratios (and tiny widths): replicate each sample, as libjpeg does */
     for (int x = 0; x < w; x++) row[x] = in[x / sx];
+    return row;
 }
 
 static face_status jpeg_output(jpeg_dec *d, face_image *out)
@@ -1018,8 +1075,9 @@ static face_status jpeg_output(jpeg_dec *d, face_image *out)
     if (ch == 1) {
         for (size_t y = 0; y < h; y++) memcpy(px + y * w, d->comp[0].plane + y * d->comp[0].stride, w);
     } else {
-        uint8_t *rows = malloc(3 * (w + 8));                 /* [3][w + 8] upsampled components */
-        uint16_t *tmp = malloc((w + 8) * sizeof(uint16_t)); /* [w + 8] column sums */
+        size_t rw = w + ROW_PAD;                              /* upsampled rows overhang w by < ROW_PAD */
+        uint8_t *rows = calloc(3, rw);                           /* [3][rw] upsampled components */
+        uint16_t *tmp = calloc(w + ROW_PAD, sizeof(uint16_t)); /* [w + ROW_PAD] column sums */
         if (!rows || !tmp) {
             free(rows);
             free(tmp);
@@ -1031,27 +1089,19 @@ static face_status jpeg_output(jpeg_dec *d, face_image *out)
         int rgb = !d->jfif_seen && ((d->adobe_seen && d->adobe_transform == 0) ||
                                     (!d->adobe_seen && d->comp[0].id == 'R' && d->comp[1].id == 'G' &&
                                      d->comp[2].id == 'B'));
-        ycc_tables t;
-        ycc_tables_init(&t);
         for (size_t y = 0; y < h; y++) {
-            uint8_t *r0 = rows, *r1 = rows + w + 8, *r2 = rows + 2 * (w + 8);
-            upsample_row(d, &d->comp[0], (int)y, r0, tmp);
-            upsample_row(d, &d->comp[1], (int)y, r1, tmp);
-            upsample_row(d, &d->comp[2], (int)y, r2, tmp);
+            const uint8_t *c0 = upsample_row(d, &d->comp[0], (int)y, rows, tmp);
+            const uint8_t *c1 = upsample_row(d, &d->comp[1], (int)y, rows + rw, tmp);
+            const uint8_t *c2 = upsample_row(d, &d->comp[2], (int)y, rows + 2 * rw, tmp);
             uint8_t *o = px + y * w * 3;
-            if (rgb) {
-                for (size_t x = 0; x < w; x++) {
-                    o[3 * x] = r0[x];
-                    o[3 * x + 1] = r1[x];
-                    o[3 * x + 2] = r2[x];
-                }
+            if (!rgb) {
+                ycc_to_rgb_row(c0, c1, c2, o, (int)w);
                 continue;
             }
             for (size_t x = 0; x < w; x++) {
-                int yy = r0[x], cb = r1[x], cr = r2[x];
-                o[3 * x] = clamp_u8(yy + t.cr_r[cr]);
-                o[3 * x + 1] = clamp_u8(yy + ((t.cb_g[cb] + t.cr_g[cr]) >> 16));
-                o[3 * x + 2] = clamp_u8(yy + t.cb_b[cb]);
+                o[3 * x] = c0[x];
+                o[3 * x + 1] = c1[x];
+                o[3 * x + 2] = c2[x];
             }
         }
         free(rows);
