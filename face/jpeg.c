@@ -959,11 +959,16 @@ static void jpeg_finish_progressive(jpeg_dec *d)
 
 /* YCbCr->RGB in 16-bit fixed point (JFIF full range), rounded half up:
  *   R = Y + 1.402 (Cr-128), G = Y - 0.34414 (Cb-128) - 0.71414 (Cr-128),
- *   B = Y + 1.772 (Cb-128); the constants are x * 2^16 rounded. */
-#define YCC_R_CR 91881
-#define YCC_G_CB 22554
-#define YCC_G_CR 46802
-#define YCC_B_CB 116130
+ *   B = Y + 1.772 (Cb-128), with the constants x * 2^16 rounded:
+ *   1.402 -> 91881, 0.34414 -> 22554, 0.71414 -> 46802, 1.772 -> 116130.
+ * The constants over 2^15 are split into a multiple of 2^16 (an exact
+ * integer term) and a remainder that fits in int16, so every product is
+ * int16 x int16 -> int32 (cheap in SIMD units) and the result is the same:
+ *   91881 = 65536 + 26345, 116130 = 131072 - 14942, 46802 = 65536 - 18734. */
+#define YCC_R_CR_REM 26345
+#define YCC_B_CB_REM (-14942)
+#define YCC_G_CB (-22554)
+#define YCC_G_CR_REM 18734
 
 /* Y, Cb, Cr rows in, interleaved RGB out for w pixels (the chunk overhang
  * is computed into rgb_tmp, never into out). */
@@ -974,10 +979,11 @@ static void ycc_to_rgb_row(const uint8_t *restrict yr, const uint8_t *restrict c
     uint8_t rr[ROW_CHUNK], gg[ROW_CHUNK], bb[ROW_CHUNK];
     for (int x0 = 0; x0 < w; x0 += ROW_CHUNK) {
         for (int k = 0; k < ROW_CHUNK; k++) {
-            int32_t y = yr[x0 + k], cb = cbr[x0 + k] - 128, cr = crr[x0 + k] - 128;
-            int32_t r = y + ((YCC_R_CR * cr + half) >> 16);
-            int32_t g = y + ((-YCC_G_CB * cb - YCC_G_CR * cr + half) >> 16);
-            int32_t b = y + ((YCC_B_CB * cb + half) >> 16);
+            int16_t y = yr[x0 + k], cb = (int16_t)(cbr[x0 + k] - 128), cr = (int16_t)(crr[x0 + k] - 128);
+            int16_t rt = (int16_t)((YCC_R_CR_REM * (int32_t)cr + half) >> 16);
+            int16_t gt = (int16_t)((YCC_G_CB * (int32_t)cb + YCC_G_CR_REM * (int32_t)cr + half) >> 16);
+            int16_t bt = (int16_t)((YCC_B_CB_REM * (int32_t)cb + half) >> 16);
+            int16_t r = (int16_t)(y + cr + rt), g = (int16_t)(y - cr + gt), b = (int16_t)(y + 2 * cb + bt);
             rr[k] = (uint8_t)(r < 0 ? 0 : r > 255 ? 255 : r);
             gg[k] = (uint8_t)(g < 0 ? 0 : g > 255 ? 255 : g);
             bb[k] = (uint8_t)(b < 0 ? 0 : b > 255 ? 255 : b);
