@@ -141,6 +141,11 @@ typedef struct jpeg_dec {
     int ss, se, ah, al;
     int eobrun;
     jpeg_bits br;
+    /* sequential: a block kept all zero between blocks; after each IDCT only
+     * the entries listed in blk_nz are cleared again (cheaper than zeroing
+     * 64 entries per block) */
+    int32_t blk[64];   /* dequantised coefficients, natural order */
+    uint8_t blk_nz[64]; /* natural indices written in the current block */
 } jpeg_dec;
 
 static face_status jpeg_fail(jpeg_dec *d, face_status s, const char *fmt, ...)
@@ -516,7 +521,9 @@ static inline int huff_decode(jpeg_bits *b, const jpeg_huff *t)
 
 static inline uint8_t clamp_u8(int v)
 {
-    return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+    /* one compare for the common in-range case (cheaper than two cmovs) */
+    if ((unsigned)v > 255u) v = v < 0 ? 0 : 255;
+    return (uint8_t)v;
 }
 
 static inline int32_t clamp_ws(int32_t v)
@@ -599,6 +606,49 @@ static void idct_8x8(const int32_t *in, uint8_t *out, size_t stride)
         }
         int32_t o[8];
         idct_1d(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], o);
+        const int sh = IDCT_CONST_BITS + IDCT_PASS1_BITS + 3;
+        const int32_t bias = (1 << (sh - 1)) + (128 << sh);
+        q[0] = clamp_u8((o[0] + bias) >> sh);
+        q[1] = clamp_u8((o[1] + bias) >> sh);
+        q[2] = clamp_u8((o[2] + bias) >> sh);
+        q[3] = clamp_u8((o[3] + bias) >> sh);
+        q[4] = clamp_u8((o[4] + bias) >> sh);
+        q[5] = clamp_u8((o[5] + bias) >> sh);
+        q[6] = clamp_u8((o[6] + bias) >> sh);
+        q[7] = clamp_u8((o[7] + bias) >> sh);
+    }
+}
+
+/* idct_8x8 for a block whose non-zero coefficients all lie in rows 0..3
+ * and columns 0..3 (half the blocks of a typical photo): the same
+ * arithmetic with the zero terms left out, so the same result. */
+static void idct_8x8_low4(const int32_t *in, uint8_t *out, size_t stride)
+{
+    int32_t ws[64]; /* [row][col] first-pass output; columns 4..7 stay 0 */
+    for (int c = 0; c < 4; c++) {
+        int32_t o[8];
+        idct_1d(in[c], in[8 + c], in[16 + c], in[24 + c], 0, 0, 0, 0, o);
+        const int sh = IDCT_CONST_BITS - IDCT_PASS1_BITS;
+        const int32_t bias = 1 << (sh - 1);
+        ws[c] = clamp_ws((o[0] + bias) >> sh);
+        ws[8 + c] = clamp_ws((o[1] + bias) >> sh);
+        ws[16 + c] = clamp_ws((o[2] + bias) >> sh);
+        ws[24 + c] = clamp_ws((o[3] + bias) >> sh);
+        ws[32 + c] = clamp_ws((o[4] + bias) >> sh);
+        ws[40 + c] = clamp_ws((o[5] + bias) >> sh);
+        ws[48 + c] = clamp_ws((o[6] + bias) >> sh);
+        ws[56 + c] = clamp_ws((o[7] + bias) >> sh);
+    }
+    for (int r = 0; r < 8; r++) {
+        const int32_t *p = ws + r * 8;
+        uint8_t *q = out + (size_t)r * stride;
+        if ((p[1] | p[2] | p[3]) == 0) {
+            const int sh = IDCT_PASS1_BITS + 3;
+            memset(q, clamp_u8(((p[0] + (1 << (sh - 1))) >> sh) + 128), 8);
+            continue;
+        }
+        int32_t o[8];
+        idct_1d(p[0], p[1], p[2], p[3], 0, 0, 0, 0, o);
         const int sh = IDCT_CONST_BITS + IDCT_PASS1_BITS + 3;
         const int32_t bias = (1 << (sh - 1)) + (128 << sh);
         q[0] = clamp_u8((o[0] + bias) >> sh);
@@ -707,7 +757,8 @@ static face_status decode_block_seq(jpeg_dec *d, jpeg_comp *c, int bx, int by)
     jpeg_bits *b = &d->br;
     const jpeg_huff *act = &d->ac[c->ta];
     const uint16_t *q = d->qt[c->tq];
-    int32_t blk[64]; /* dequantised coefficients, natural order */
+    int32_t *blk = d->blk;
+    int nnz = 0, high = 0; /* high: some coefficient outside rows/columns 0..3 */
 
     int s = huff_decode(b, &d->dc[c->td]);
     if (s < 0 || s > 11) return FACE_EFORMAT;
@@ -715,7 +766,7 @@ static face_status decode_block_seq(jpeg_dec *d, jpeg_comp *c, int bx, int by)
     int32_t dc = clamp_coef(c->dc_pred * (int32_t)q[0]);
     uint8_t *out = c->plane + (size_t)by * 8 * c->stride + (size_t)bx * 8;
 
-    int k = 1, any_ac = 0;
+    int k = 1;
     while (k < 64) {
         if (b->nbits < 16) bits_fill(b);
         int32_t f = act->fast_ac[bits_peek(b, HUFF_FAST_BITS)];
@@ -737,20 +788,21 @@ static face_status decode_block_seq(jpeg_dec *d, jpeg_comp *c, int bx, int by)
             v = bits_extend(b, s);
         }
         k += r;
-        if (k > 63) return FACE_EFORMAT;
-        if (!any_ac) {
-            memset(blk, 0, sizeof blk);
-            any_ac = 1;
-        }
+        if (k > 63) return FACE_EFORMAT; /* ends the whole decode, so blk needs no cleaning */
         int z = jpeg_zigzag[k];
         blk[z] = clamp_coef(v * (int32_t)q[z]);
+        d->blk_nz[nnz++] = (uint8_t)z;
+        high |= z & 0x24; /* column bit 4 or row bit 4 of the natural index */
         k++;
     }
-    if (!any_ac) {
+    if (nnz == 0) {
         idct_dc_only(dc, out, c->stride);
     } else {
         blk[0] = dc;
-        idct_8x8(blk, out, c->stride);
+        if (high) idct_8x8(blk, out, c->stride);
+        else idct_8x8_low4(blk, out, c->stride);
+        blk[0] = 0;
+        for (int i = 0; i < nnz; i++) blk[d->blk_nz[i]] = 0;
     }
     return FACE_OK;
 }
@@ -943,14 +995,18 @@ static void jpeg_finish_progressive(jpeg_dec *d)
             for (int bx = 0; bx < c->bw; bx++) {
                 const int16_t *cf = c->coef + ((size_t)by * (size_t)c->bw + (size_t)bx) * 64;
                 uint8_t *out = c->plane + (size_t)by * 8 * c->stride + (size_t)bx * 8;
-                int any = 0;
-                for (int k = 1; k < 64; k++) any |= cf[k];
+                int any = 0, high = 0;
+                for (int k = 1; k < 64; k++) {
+                    any |= cf[k];
+                    if (cf[k]) high |= k & 0x24;
+                }
                 if (!any) {
                     idct_dc_only(clamp_coef(cf[0] * (int32_t)q[0]), out, c->stride);
                     continue;
                 }
                 for (int k = 0; k < 64; k++) blk[k] = clamp_coef(cf[k] * (int32_t)q[k]);
-                idct_8x8(blk, out, c->stride);
+                if (high) idct_8x8(blk, out, c->stride);
+                else idct_8x8_low4(blk, out, c->stride);
             }
     }
 }
