@@ -200,10 +200,10 @@ static void at_least_two(uint32_t *freq, int n)
 }
 
 typedef struct block_code {
-    uint8_t litlen_len[288]; /* [symbol] code length */
-    uint16_t litlen_code[288];
-    uint8_t dist_len[30];
-    uint16_t dist_code[30];
+    uint8_t litlen_len[288];   /* [literal/length symbol] code length, 0 = unused */
+    uint16_t litlen_code[288]; /* [literal/length symbol] code, bit-reversed for LSB-first output */
+    uint8_t dist_len[30];      /* [distance symbol] code length */
+    uint16_t dist_code[30];    /* [distance symbol] code, bit-reversed */
 } block_code;
 
 /* Bits to code the tokens with a given code (header excluded). */

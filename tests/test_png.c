@@ -245,6 +245,29 @@ static void test_zlib_known_values(void **state)
     assert_memory_equal(out, "hello hello hello hello", 23);
     /* Output cap: one byte short is an error, not an overflow. */
     assert_int_equal(face_zlib_inflate(z, sizeof z, out, 22, &n, &err), FACE_EFORMAT);
+    assert_non_null(strstr(err.msg, "more data than"));
+
+    /* Hand-made defects, each with its own message. */
+    const uint8_t type3[] = {0x78, 0x9c, 0x07, 0, 0, 0, 0, 0, 0};
+    assert_int_equal(face_zlib_inflate(type3, sizeof type3, out, sizeof out, &n, &err), FACE_EFORMAT);
+    assert_non_null(strstr(err.msg, "block type 3"));
+    const uint8_t nlen[] = {0x78, 0x9c, 0x01, 0x05, 0x00, 0x00, 0x00, 'a', 'b', 'c', 'd', 'e'};
+    assert_int_equal(face_zlib_inflate(nlen, sizeof nlen, out, sizeof out, &n, &err), FACE_EFORMAT);
+    assert_non_null(strstr(err.msg, "NLEN"));
+    const uint8_t dict[] = {0x78, 0xbb, 0, 0, 0, 0, 0, 0};
+    assert_int_equal(face_zlib_inflate(dict, sizeof dict, out, sizeof out, &n, &err), FACE_EUNSUPPORTED);
+    const uint8_t hdr[] = {0x78, 0x9d, 0x03, 0x00};
+    assert_int_equal(face_zlib_inflate(hdr, sizeof hdr, out, sizeof out, &n, &err), FACE_EFORMAT);
+    assert_non_null(strstr(err.msg, "multiple of 31"));
+    /* A stored block of "abcde" with a wrong Adler-32. */
+    const uint8_t adler[] = {0x78, 0x9c, 0x01, 0x05, 0x00, 0xfa, 0xff, 'a', 'b', 'c', 'd', 'e', 0, 0, 0, 0};
+    assert_int_equal(face_zlib_inflate(adler, sizeof adler, out, sizeof out, &n, &err), FACE_EFORMAT);
+    assert_non_null(strstr(err.msg, "Adler-32 mismatch"));
+    /* A match at the very start reaches before the output: fixed block,
+     * length symbol 257 (7-bit code 0000001), distance code 0. */
+    const uint8_t far[] = {0x78, 0x9c, 0x03, 0x02, 0x00, 0, 0, 0, 0};
+    assert_int_equal(face_zlib_inflate(far, sizeof far, out, sizeof out, &n, &err), FACE_EFORMAT);
+    assert_non_null(strstr(err.msg, "before the start"));
 }
 
 /* Random bytes (stored wins), runs (long matches), and mixtures through
