@@ -152,10 +152,11 @@ static face_status emit_row(const png_info *pi, const uint8_t *row, uint32_t pw,
                             uint32_t x0, uint32_t dx, uint32_t y, face_err *err)
 {
     int ch = img->channels;
-    uint8_t *dst = img->px + ((size_t)y * (size_t)img->w + x0) * (size_t)ch;
-    size_t step = (size_t)dx * (size_t)ch;
+    uint8_t *line = img->px + (size_t)y * (size_t)img->w * (size_t)ch;
     unsigned s = pi->samples;
-    for (uint32_t i = 0; i < pw; i++, dst += step) {
+    for (uint32_t i = 0; i < pw; i++) {
+        /* Indexed afresh each time: stepping a pointer by dx could leave the buffer. */
+        uint8_t *dst = line + ((size_t)x0 + (size_t)i * dx) * (size_t)ch;
         if (pi->ctype == 3) {
             unsigned idx = get_sample(row, i, pi->depth);
             if (idx >= pi->npal)

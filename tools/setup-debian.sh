@@ -7,6 +7,8 @@ SUDO=
 pkgs="build-essential clang libcmocka-dev nodejs npm opencv-data ca-certificates"
 # model issue: PIL decodes the JPEG chips of the golden embedding test (tests/ref_resnet29.py ppm)
 pkgs="$pkgs python3-pil"
+# codecs: tests/gen_png_golden.py, compare_images.py, png_roundtrip_pil.py (PIL + numpy)
+pkgs="$pkgs python3-numpy"
 missing=
 for p in $pkgs; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
