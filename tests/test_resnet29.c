@@ -116,7 +116,7 @@ static double compare_all(const char *path, int max_chips)
 {
     embedder *e;
     char err[512];
-    int rc = embedder_open(path, &e, err, sizeof err);
+    int rc = embedder_open(path, 1, &e, err, sizeof err);
     if (rc != 0) printf("    %s\n", err);
     assert_int_equal(rc, 0);
     assert_int_equal(embedder_meta(e)->output_dim, DIM);
@@ -201,6 +201,70 @@ static void test_unfolded_model(void **state)
     assert_true(worst <= TOLERANCE);
 }
 
+/* ./facenet-run of this build: tests/../facenet-run next to this test binary. */
+static char cli[512];
+
+static int run_cli(const char *args, const char *out, const char *errf)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s %s > %s 2> %s", cli, args, out, errf);
+    int rc = system(cmd);
+    return rc >= 256 ? rc >> 8 : rc; /* the exit code on POSIX shells */
+}
+
+/* facenet-run embed --aligned --json: one JSON line per good image, one
+ * message per bad one, exit code 1 when any failed; usage and model errors. */
+static void test_embed_cli(void **state)
+{
+    (void)state;
+    const char *out = "build/test_embed_out.txt", *errf = "build/test_embed_err.txt";
+    assert_int_equal(run_cli("embed --aligned --json", out, errf), 2);  /* no images */
+    assert_int_equal(run_cli("embed --json x.ppm", out, errf), 2);      /* no --aligned */
+    assert_int_equal(run_cli("embed --aligned --model build/no.fnw x.ppm", out, errf), 3);
+    if (!file_exists(MODEL)) {
+        printf("    SKIPPED the embedding part: %s absent (run `make models`)\n", MODEL);
+        return;
+    }
+    read_golden();
+    if (!have_ppms()) return;
+    char args[1024];
+    snprintf(args, sizeof args, "embed --aligned --json %s/%s.ppm build/no_such_image.ppm %s/%s.ppm",
+             PPM_DIR, chips[0].name, PPM_DIR, chips[1].name);
+    assert_int_equal(run_cli(args, out, errf), 1);
+    FILE *f = fopen(out, "r");
+    assert_non_null(f);
+    static char line[16384];
+    double worst = 0;
+    for (int k = 0; k < 2; k++) {
+        assert_non_null(fgets(line, sizeof line, f));
+        char want[256];
+        snprintf(want, sizeof want, "{\"file\": \"%s/%s.ppm\", \"embedding\": [", PPM_DIR,
+                 chips[k].name);
+        assert_int_equal(strncmp(line, want, strlen(want)), 0);
+        char *p = line + strlen(want), *end;
+        for (int i = 0; i < DIM; i++) {
+            double v = strtod(p, &end);
+            assert_true(end != p);
+            if (fabs(v - chips[k].emb[i]) > worst) worst = fabs(v - chips[k].emb[i]);
+            p = end;
+            while (*p == ',' || *p == ' ') p++;
+        }
+        assert_string_equal(p, "]}\n");
+    }
+    assert_null(fgets(line, sizeof line, f));
+    fclose(f);
+    f = fopen(errf, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_non_null(strstr(line, "build/no_such_image.ppm"));
+    assert_null(fgets(line, sizeof line, f)); /* exactly one line */
+    fclose(f);
+    printf("    facenet-run embed --json: max abs error %.3g (bound %g)\n", worst, TOLERANCE);
+    assert_true(worst <= TOLERANCE);
+    remove(out);
+    remove(errf);
+}
+
 /* `make models` must refuse a tarball whose sha256 is not the pinned one. */
 static void test_tampered_tarball_refused(void **state)
 {
@@ -231,11 +295,22 @@ static void test_tampered_tarball_refused(void **state)
     remove("build/test_tampered.tgz");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    /* argv[0] is BUILD/tests/test_resnet29: the CLI is BUILD/facenet-run */
+    (void)argc;
+    snprintf(cli, sizeof cli, "%s", argv[0]);
+    char *slash = strrchr(cli, '/');
+    if (slash) *slash = '\0';
+    slash = strrchr(cli, '/');
+    if (slash)
+        snprintf(slash + 1, sizeof cli - (size_t)(slash + 1 - cli), "facenet-run");
+    else
+        snprintf(cli, sizeof cli, "./facenet-run");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_golden_embeddings),
         cmocka_unit_test(test_unfolded_model),
+        cmocka_unit_test(test_embed_cli),
         cmocka_unit_test(test_tampered_tarball_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "nn/nn.h"
 #include "ops/ops.h"
@@ -18,7 +19,7 @@ struct embedder {
     float *output; /* [output_dim] */
 };
 
-int embedder_open(const char *path, embedder **out, char *err, size_t err_len)
+int embedder_open(const char *path, int threads, embedder **out, char *err, size_t err_len)
 {
     embedder *e = calloc(1, sizeof *e);
     if (!e) {
@@ -33,7 +34,10 @@ int embedder_open(const char *path, embedder **out, char *err, size_t err_len)
         embedder_close(e);
         return -1;
     }
-    if (nn_plan_create(e->graph, 1, NULL, &e->plan) != NN_OK) {
+    nn_plan_opts opts;
+    memset(&opts, 0, sizeof opts);
+    opts.threads = threads;
+    if (nn_plan_create(e->graph, 1, &opts, &e->plan) != NN_OK) {
         snprintf(err, err_len, "%s: planning the graph: %s", path, nn_graph_error(e->graph));
         embedder_close(e);
         return -1;

@@ -14,8 +14,9 @@
 
 typedef struct embedder embedder;
 
-/* Open path; on failure returns -1 with a one-line reason in err. */
-int embedder_open(const char *path, embedder **out, char *err, size_t err_len);
+/* Open path, running with threads threads (1..64; results are the same for
+ * any count); on failure returns -1 with a one-line reason in err. */
+int embedder_open(const char *path, int threads, embedder **out, char *err, size_t err_len);
 void embedder_close(embedder *e);
 
 const wts_meta *embedder_meta(const embedder *e);
