@@ -271,6 +271,9 @@ static float f16_to_f32(unsigned h)
     return (float)(sign ? -v : v);
 }
 
+static int cut_group(const char *manifest, const jnode *weights, const uint8_t *blob,
+                     size_t blob_len, tfjs_weights *w, char *err, size_t err_len);
+
 /* One group: concatenate its shards, then cut its tensors out of them. */
 static int load_group(const char *dir, const char *manifest, const jnode *group,
                       tfjs_weights *w, char *err, size_t err_len)
@@ -310,24 +313,37 @@ static int load_group(const char *dir, const char *manifest, const jnode *group,
         blob_len += len;
         free(data);
     }
+    int rc = cut_group(manifest, weights, blob, blob_len, w, err, err_len);
+    free(blob);
+    return rc;
+}
+
+/* The tensors of one group out of its concatenated shards blob[0..blob_len). */
+static int cut_group(const char *manifest, const jnode *weights, const uint8_t *blob,
+                     size_t blob_len, tfjs_weights *w, char *err, size_t err_len)
+{
     size_t pos = 0;
     for (const jnode *t = weights->child; t; t = t->next) {
         const jnode *name = jget(t, "name"), *shape = jget(t, "shape"), *dtype = jget(t, "dtype"),
                     *q = jget(t, "quantization");
         if (!name || name->type != J_STR || !shape || shape->type != J_ARR || !dtype ||
             dtype->type != J_STR) {
-            free(blob);
             return fail(err, err_len, "%s: tensor %d lacks name, shape or dtype", manifest, w->n);
         }
         if (strcmp(dtype->str, "float32") != 0) {
-            free(blob);
             return fail(err, err_len, "%s: tensor '%s' has dtype %s (only float32 is supported)",
                         manifest, name->str, dtype->str);
         }
         if (w->n >= MAX_TENSORS || strlen(name->str) >= TFJS_NAME_MAX) {
-            free(blob);
             return fail(err, err_len, "%s: too many tensors or name too long at '%s'", manifest,
                         name->str);
+        }
+        if (w->n == w->cap) {
+            int cap = w->cap ? 2 * w->cap : 64;
+            tfjs_tensor *grown = realloc(w->t, sizeof *grown * (size_t)cap);
+            if (!grown) return fail(err, err_len, "%s: out of memory", manifest);
+            w->t = grown;
+            w->cap = cap;
         }
         tfjs_tensor *out = &w->t[w->n];
         memset(out, 0, sizeof *out);
@@ -336,15 +352,13 @@ static int load_group(const char *dir, const char *manifest, const jnode *group,
         for (const jnode *d = shape->child; d; d = d->next) {
             if (out->rank == TFJS_MAX_RANK || d->type != J_NUM || d->num < 1 || d->num > MAX_DIM ||
                 d->num != floor(d->num)) {
-                free(blob);
-                return fail(err, err_len, "%s: tensor '%s': bad shape (rank <= 4, dims 1..2^24)",
+                    return fail(err, err_len, "%s: tensor '%s': bad shape (rank <= 4, dims 1..2^24)",
                             manifest, name->str);
             }
             out->dims[out->rank++] = (int)d->num;
             count *= (uint64_t)d->num;
             if (count > (1u << 30)) {
-                free(blob);
-                return fail(err, err_len, "%s: tensor '%s' is too large", manifest, name->str);
+                    return fail(err, err_len, "%s: tensor '%s' is too large", manifest, name->str);
             }
         }
         if (out->rank == 0) { /* a scalar */
@@ -356,20 +370,17 @@ static int load_group(const char *dir, const char *manifest, const jnode *group,
         if (q) {
             const jnode *qd = jget(q, "dtype"), *qs = jget(q, "scale"), *qm = jget(q, "min");
             if (!qd || qd->type != J_STR) {
-                free(blob);
-                return fail(err, err_len, "%s: tensor '%s': quantization without dtype", manifest,
+                    return fail(err, err_len, "%s: tensor '%s': quantization without dtype", manifest,
                             name->str);
             }
             qtype = qd->str;
             if (strcmp(qtype, "float16") != 0) {
                 if (strcmp(qtype, "uint8") != 0 && strcmp(qtype, "uint16") != 0) {
-                    free(blob);
-                    return fail(err, err_len, "%s: tensor '%s': quantization dtype %s unsupported",
+                            return fail(err, err_len, "%s: tensor '%s': quantization dtype %s unsupported",
                                 manifest, name->str, qtype);
                 }
                 if (!qs || qs->type != J_NUM || !qm || qm->type != J_NUM) {
-                    free(blob);
-                    return fail(err, err_len, "%s: tensor '%s': quantization needs scale and min",
+                            return fail(err, err_len, "%s: tensor '%s': quantization needs scale and min",
                                 manifest, name->str);
                 }
                 scale = qs->num;
@@ -378,7 +389,6 @@ static int load_group(const char *dir, const char *manifest, const jnode *group,
         }
         size_t esize = !qtype ? 4 : !strcmp(qtype, "uint8") ? 1 : 2;
         if ((blob_len - pos) / esize < count) {
-            free(blob);
             return fail(err, err_len, "%s: tensor '%s' needs %llu bytes but the shards end %zu "
                         "bytes after its start",
                         manifest, name->str, (unsigned long long)(count * esize), blob_len - pos);
@@ -386,7 +396,6 @@ static int load_group(const char *dir, const char *manifest, const jnode *group,
         out->count = (size_t)count;
         out->data = malloc(sizeof *out->data * out->count);
         if (!out->data) {
-            free(blob);
             return fail(err, err_len, "%s: out of memory", manifest);
         }
         const uint8_t *b = blob + pos;
@@ -405,19 +414,16 @@ static int load_group(const char *dir, const char *manifest, const jnode *group,
         pos += out->count * esize;
         w->n++;
     }
-    free(blob);
     if (pos != blob_len)
         return fail(err, err_len, "%s: the shards hold %zu bytes but the tensors use %zu", manifest,
                     blob_len, pos);
     return 0;
 }
 
-int tfjs_load(const char *manifest_path, tfjs_weights *out, char *err, size_t err_len)
+/* The manifest's JSON tree, or NULL with a reason in err. */
+static jnode *parse_manifest(const char *label, const char *text, size_t len, char *err,
+                             size_t err_len)
 {
-    memset(out, 0, sizeof *out);
-    char *text;
-    size_t len;
-    if (read_file(manifest_path, MAX_MANIFEST_BYTES, &text, &len, err, err_len) != 0) return -1;
     jparser p = {text, 0, len, {0}};
     jnode *root = jvalue(&p, 0);
     jskip_ws(&p);
@@ -426,12 +432,27 @@ int tfjs_load(const char *manifest_path, tfjs_weights *out, char *err, size_t er
         root = NULL;
         jfail(&p, "trailing characters");
     }
-    free(text);
-    if (!root) return fail(err, err_len, "%s: not valid JSON: %s", manifest_path, p.err);
+    if (!root) {
+        fail(err, err_len, "%s: not valid JSON: %s", label, p.err);
+        return NULL;
+    }
     if (root->type != J_ARR) {
         jfree(root);
-        return fail(err, err_len, "%s: the manifest must be an array of groups", manifest_path);
+        fail(err, err_len, "%s: the manifest must be an array of groups", label);
+        return NULL;
     }
+    return root;
+}
+
+int tfjs_load(const char *manifest_path, tfjs_weights *out, char *err, size_t err_len)
+{
+    memset(out, 0, sizeof *out);
+    char *text;
+    size_t len;
+    if (read_file(manifest_path, MAX_MANIFEST_BYTES, &text, &len, err, err_len) != 0) return -1;
+    jnode *root = parse_manifest(manifest_path, text, len, err, err_len);
+    free(text);
+    if (!root) return -1;
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", manifest_path);
     char *slash = strrchr(dir, '/');
@@ -439,10 +460,29 @@ int tfjs_load(const char *manifest_path, tfjs_weights *out, char *err, size_t er
         *slash = '\0';
     else
         snprintf(dir, sizeof dir, ".");
-    out->t = calloc(MAX_TENSORS, sizeof *out->t);
-    int rc = out->t ? 0 : fail(err, err_len, "%s: out of memory", manifest_path);
+    int rc = 0;
     for (const jnode *g = root->child; g && rc == 0; g = g->next)
         rc = load_group(dir, manifest_path, g, out, err, err_len);
+    jfree(root);
+    if (rc != 0) tfjs_free(out);
+    return rc;
+}
+
+int tfjs_load_memory(const char *text, size_t len, const unsigned char *blob, size_t blob_len,
+                     tfjs_weights *out, char *err, size_t err_len)
+{
+    memset(out, 0, sizeof *out);
+    if (len > MAX_MANIFEST_BYTES) return fail(err, err_len, "manifest: too large");
+    jnode *root = parse_manifest("manifest", text, len, err, err_len);
+    if (!root) return -1;
+    int rc = 0;
+    for (const jnode *g = root->child; g && rc == 0; g = g->next) {
+        const jnode *weights = jget(g, "weights");
+        if (!weights || weights->type != J_ARR)
+            rc = fail(err, err_len, "manifest: a group without a \"weights\" array");
+        else
+            rc = cut_group("manifest", weights, blob, blob_len, out, err, err_len);
+    }
     jfree(root);
     if (rc != 0) tfjs_free(out);
     return rc;
@@ -457,9 +497,8 @@ const tfjs_tensor *tfjs_find(const tfjs_weights *w, const char *name)
 
 void tfjs_free(tfjs_weights *w)
 {
-    if (!w->t) return;
     for (int i = 0; i < w->n; i++) free(w->t[i].data);
     free(w->t);
     w->t = NULL;
-    w->n = 0;
+    w->n = w->cap = 0;
 }

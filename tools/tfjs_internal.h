@@ -24,14 +24,19 @@ typedef struct tfjs_tensor {
 } tfjs_tensor;
 
 typedef struct tfjs_weights {
-    int n;
-    tfjs_tensor *t; /* [n], manifest order */
+    int n, cap;
+    tfjs_tensor *t; /* [n] in manifest order, room for cap */
 } tfjs_weights;
 
 /* Read manifest_path and the shards it names (file names relative to the
  * manifest's folder; no folders allowed in them). On failure returns -1 and
  * writes a one-line reason naming the file and what is wrong. */
 int tfjs_load(const char *manifest_path, tfjs_weights *out, char *err, size_t err_len);
+
+/* The same from memory, for tests and fuzzing: text is the manifest (not
+ * NUL-terminated) and every group's tensors are cut from blob, from its start. */
+int tfjs_load_memory(const char *text, size_t len, const unsigned char *blob, size_t blob_len,
+                     tfjs_weights *out, char *err, size_t err_len);
 
 /* The tensor called name, or NULL. */
 const tfjs_tensor *tfjs_find(const tfjs_weights *w, const char *name);
