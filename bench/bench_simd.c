@@ -15,6 +15,9 @@
  * alone, its weights warm in L2: in the whole network they come from L3 or
  * memory (bench/bench_model shows the difference).
  *
+ * In a `make BLAS=openblas` build each layer is also timed as im2col +
+ * OpenBLAS sgemm (run with OPENBLAS_NUM_THREADS=1), a yardstick.
+ *
  * Usage: build/bench/bench_simd [batch] [repeats]   (default 1 and 30)
  */
 #include <stdio.h>
@@ -177,7 +180,7 @@ int main(int argc, char **argv)
                peak);
         printf("%-16s %3s %-22s %-14s %8s %8s %7s\n", "layer", "n", "shape (HxWxC->C)",
                "kernel", "ms", "GFLOP/s", "%peak");
-        double total = 0, total_direct = 0, macs_total = 0;
+        double total = 0, total_direct = 0, macs_total = 0, total_blas = 0;
         for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++) {
             const layer *L = &layers[i];
             const int oh = ops_out_len(L->h, L->k, L->stride, 1, L->pad, L->pad);
@@ -199,11 +202,22 @@ int main(int argc, char **argv)
                        gfd, 100 * gfd / peak);
             }
             total_direct += L->count * ms_d;
+#if defined(FACENET_HAVE_OPENBLAS)
+            const double ms_b = time_conv(L, batch, OPS_CONV_BLAS, repeats, variant, sizeof variant);
+            const double gfb = 2 * macs / (ms_b * 1e-3) * 1e-9;
+            printf("%-16s %3s %-22s %-14s %8.4f %8.1f %6.0f%%\n", "", "", "", variant, ms_b, gfb,
+                   100 * gfb / peak);
+            total_blas += L->count * ms_b;
+#endif
         }
         printf("[%s] all convs of one batch: %.3f ms (%.3f ms/face, %.1f effective GFLOP/s); "
                "direct kernels only: %.3f ms\n",
                ops_isa_name((ops_isa)isa), total, total / batch, 2 * macs_total / total * 1e-6,
                total_direct);
+        if (total_blas > 0)
+            printf("[%s] the same with im2col + OpenBLAS sgemm (OPENBLAS_NUM_THREADS=1 for one "
+                   "thread): %.3f ms\n",
+                   ops_isa_name((ops_isa)isa), total_blas);
     }
     ops_isa_select(best);
     return 0;

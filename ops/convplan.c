@@ -23,6 +23,10 @@
  *   stay full on narrow images.
  * - ref: the scalar reference ops_conv2d_f32, one task per image. Used for
  *   the scalar ISA and for dilation or groups > 1.
+ * - blas (make BLAS=openblas, OPS_CONV_BLAS only): im2col of one image into
+ *   the scratch, then cblas_sgemm against the OHWI weights as they are, then
+ *   bias, residual and activation in a pass; one task per image. A yardstick
+ *   for bench/, never chosen by AUTO.
  */
 #if defined(__linux__)
 #define _DEFAULT_SOURCE 1 /* madvise, for huge pages under the packed weights */
@@ -34,11 +38,14 @@
 #if defined(__linux__)
 #include <sys/mman.h>
 #endif
+#if defined(FACENET_HAVE_OPENBLAS)
+#include <cblas.h>
+#endif
 
 #include "ops/ops.h"
 #include "ops/simd_internal.h"
 
-enum plan_kind { KIND_REF, KIND_DIRECT, KIND_WINO };
+enum plan_kind { KIND_REF, KIND_DIRECT, KIND_WINO, KIND_BLAS };
 
 enum { TASKS_WANTED = 8 }; /* enough for 2-4 threads to balance; fixed, so y never depends on threads */
 
@@ -297,10 +304,18 @@ ops_plan_status ops_conv2d_plan_create_algo(const ops_conv2d_params *p, ops_nhwc
         if (wino_ok && (algo == OPS_CONV_WINOGRAD || (algo == OPS_CONV_AUTO && saving >= 4096)))
             kind = KIND_WINO;
     }
+#if defined(FACENET_HAVE_OPENBLAS)
+    if (algo == OPS_CONV_BLAS && p->groups == 1 && p->dil_h == 1 && p->dil_w == 1) kind = KIND_BLAS;
+#endif
     pl->kind = kind;
     const char *isa = ops_isa_name(pl->k ? pl->k->isa : OPS_ISA_SCALAR);
     int rc = 0;
-    if (kind == KIND_REF) {
+    if (kind == KIND_BLAS) {
+        pl->k = NULL;
+        pl->ntasks = in.n;
+        pl->scratch = round64((size_t)oh * ow * p->kh * p->kw * in.c * sizeof(float));
+        strcpy(pl->variant, "im2col_openblas");
+    } else if (kind == KIND_REF) {
         pl->k = NULL;
         pl->ntasks = in.n;
         pl->scratch = 0;
@@ -350,6 +365,42 @@ static void run_ref(const ops_conv2d_plan *pl, const float *x, const float *res,
     ops_conv2d_f32(&pl->p, x + n * in_img, one, pl->w_ref, pl->bias_ref, pl->c_out,
                    res ? res + n * out_img : NULL, y + n * out_img);
 }
+
+#if defined(FACENET_HAVE_OPENBLAS)
+static void run_blas(const ops_conv2d_plan *pl, const float *x, const float *res, float *y,
+                     float *a, int n)
+{
+    const ops_conv2d_params *p = &pl->p;
+    const int cin = pl->in.c, K = p->kh * p->kw * cin, P = pl->oh * pl->ow;
+    for (int oy = 0; oy < pl->oh; oy++)
+        for (int ox = 0; ox < pl->ow; ox++) {
+            float *row = a + ((size_t)oy * pl->ow + ox) * K;
+            for (int ky = 0; ky < p->kh; ky++)
+                for (int kx = 0; kx < p->kw; kx++) {
+                    const int iy = oy * p->stride_h - p->pad_top + ky;
+                    const int ix = ox * p->stride_w - p->pad_left + kx;
+                    float *dst = row + ((size_t)ky * p->kw + kx) * cin;
+                    if (iy < 0 || iy >= pl->in.h || ix < 0 || ix >= pl->in.w)
+                        memset(dst, 0, (size_t)cin * sizeof(float));
+                    else
+                        memcpy(dst, x + (((size_t)n * pl->in.h + iy) * pl->in.w + ix) * cin,
+                               (size_t)cin * sizeof(float));
+                }
+        }
+    float *yn = y + (size_t)n * P * pl->c_out;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, P, pl->c_out, K, 1.0f, a, K, pl->w_ref,
+                K, 0.0f, yn, pl->c_out);
+    const float *rn = res ? res + (size_t)n * P * pl->c_out : NULL;
+    for (int i = 0; i < P; i++) {
+        float *yp = yn + (size_t)i * pl->c_out;
+        for (int o = 0; o < pl->c_out; o++) {
+            if (pl->bias_ref) yp[o] += pl->bias_ref[o];
+            if (rn) yp[o] += rn[(size_t)i * pl->c_out + o];
+        }
+    }
+    ops_act_f32(p->act, yn, (size_t)P * pl->c_out, yn);
+}
+#endif
 
 static void run_direct(const ops_conv2d_plan *pl, const float *x, const float *res, float *y,
                        float *xs, int task)
@@ -501,5 +552,10 @@ void ops_conv2d_plan_run(const ops_conv2d_plan *plan, const float *x, const floa
     case KIND_REF: run_ref(plan, x, residual, y, task); break;
     case KIND_DIRECT: run_direct(plan, x, residual, y, scratch, task); break;
     case KIND_WINO: run_wino(plan, x, residual, y, scratch, task); break;
+    case KIND_BLAS:
+#if defined(FACENET_HAVE_OPENBLAS)
+        run_blas(plan, x, residual, y, scratch, task);
+#endif
+        break;
     }
 }

@@ -236,7 +236,9 @@ typedef enum ops_conv_algo {
     OPS_CONV_AUTO = 0,
     OPS_CONV_REF,      /* the scalar reference */
     OPS_CONV_DIRECT,   /* register-blocked direct convolution */
-    OPS_CONV_WINOGRAD  /* Winograd F(4x4, 3x3): 3x3, stride 1, dilation 1, one group */
+    OPS_CONV_WINOGRAD, /* Winograd F(4x4, 3x3): 3x3, stride 1, dilation 1, one group */
+    OPS_CONV_BLAS      /* im2col + OpenBLAS sgemm, for comparison in bench/; only in a
+                          `make BLAS=openblas` build (elsewhere as AUTO) */
 } ops_conv_algo;
 ops_plan_status ops_conv2d_plan_create_algo(const ops_conv2d_params *p, ops_nhwc in,
                                             const float *w, const float *bias, int c_out,
