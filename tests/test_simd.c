@@ -489,9 +489,21 @@ static void run_resnet(nn_graph *g, ops_isa isa, int threads, float *out)
  * (max abs error <= 1e-4, the bar the model is held to against PyTorch;
  * the synthetic net's outputs are O(1) like the real one's 128-D
  * descriptors), and every thread count gives the same bits. */
+/* Under an emulator (qemu for the NEON build) the scalar runs of the whole
+ * network take many minutes: FACENET_TEST_NO_MODEL=1 skips them. */
+static void skip_if_no_model_runs(void)
+{
+    const char *e = getenv("FACENET_TEST_NO_MODEL");
+    if (e && strcmp(e, "1") == 0) {
+        printf("SKIPPED: FACENET_TEST_NO_MODEL=1: whole-network runs not done\n");
+        skip();
+    }
+}
+
 static void test_whole_model(void **state)
 {
     (void)state;
+    skip_if_no_model_runs();
     nn_graph *g = NULL;
     float *weights = NULL;
     char err[256];
@@ -532,6 +544,7 @@ static void test_whole_model(void **state)
 static void test_default_model(void **state)
 {
     (void)state;
+    skip_if_no_model_runs();
     const char *path = "models/dlib_resnet29.fnw";
     FILE *f = fopen(path, "rb");
     if (!f) {
