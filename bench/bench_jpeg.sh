@@ -21,7 +21,7 @@ if [ -z "$DIR" ]; then
          tar xzf vladmandic-face-api-1.7.15.tgz package/demo)
     fi
 fi
-[ -x build/bench/bench_jpeg ] || make build/bench/bench_jpeg >/dev/null
+make -s build/bench/bench_jpeg >/dev/null
 exec /usr/bin/python3 - "$DIR" "$ROUNDS" <<'PYEOF'
 import glob, io, os, statistics, subprocess, sys, time
 from PIL import Image
