@@ -526,6 +526,14 @@ static inline uint8_t clamp_u8(int v)
     return (uint8_t)v;
 }
 
+/* 8 equal bytes at q: a fixed-size memcpy becomes one store (a memset of
+ * 8 bytes may stay a library call) */
+static inline void fill8(uint8_t *q, uint8_t v)
+{
+    const uint8_t row[8] = {v, v, v, v, v, v, v, v};
+    memcpy(q, row, 8);
+}
+
 static inline int32_t clamp_ws(int32_t v)
 {
     return v < -IDCT_WS_MAX ? -IDCT_WS_MAX : v > IDCT_WS_MAX ? IDCT_WS_MAX : v;
@@ -601,7 +609,7 @@ static void idct_8x8(const int32_t *in, uint8_t *out, size_t stride)
         uint8_t *q = out + (size_t)r * stride;
         if ((p[1] | p[2] | p[3] | p[4] | p[5] | p[6] | p[7]) == 0) {
             const int sh = IDCT_PASS1_BITS + 3;
-            memset(q, clamp_u8(((p[0] + (1 << (sh - 1))) >> sh) + 128), 8);
+            fill8(q, clamp_u8(((p[0] + (1 << (sh - 1))) >> sh) + 128));
             continue;
         }
         int32_t o[8];
@@ -644,7 +652,7 @@ static void idct_8x8_low4(const int32_t *in, uint8_t *out, size_t stride)
         uint8_t *q = out + (size_t)r * stride;
         if ((p[1] | p[2] | p[3]) == 0) {
             const int sh = IDCT_PASS1_BITS + 3;
-            memset(q, clamp_u8(((p[0] + (1 << (sh - 1))) >> sh) + 128), 8);
+            fill8(q, clamp_u8(((p[0] + (1 << (sh - 1))) >> sh) + 128));
             continue;
         }
         int32_t o[8];
@@ -669,7 +677,7 @@ static void idct_dc_only(int32_t dc, uint8_t *out, size_t stride)
     const int sh = IDCT_PASS1_BITS + 3;
     int32_t ws = clamp_ws(dc * (1 << IDCT_PASS1_BITS));
     uint8_t v = clamp_u8(((ws + (1 << (sh - 1))) >> sh) + 128);
-    for (int r = 0; r < 8; r++) memset(out + (size_t)r * stride, v, 8);
+    for (int r = 0; r < 8; r++) fill8(out + (size_t)r * stride, v);
 }
 
 /* ==== scans ================================================================ */
