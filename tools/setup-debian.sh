@@ -12,6 +12,7 @@ command -v npm >/dev/null 2>&1 || pkgs="$pkgs nodejs npm"
 pkgs="$pkgs python3-pil"
 # codecs: tests/gen_png_golden.py, compare_images.py, png_roundtrip_pil.py (PIL + numpy)
 pkgs="$pkgs python3-numpy"
+pkgs="$pkgs libjpeg-turbo-progs" # cjpeg: tests/gen_jpeg_golden.py
 missing=
 for p in $pkgs; do
     # dpkg-query, not dpkg -s: the latter fails when a package is installed
