@@ -1312,6 +1312,23 @@ static face_status jpeg_run(jpeg_dec *d, face_image *out)
             if (d->scans_done == 0) {
                 if (d->ncomp == 3 && d->adobe_seen && d->adobe_transform == 2)
                     return jpeg_fail(d, FACE_EUNSUPPORTED, "Adobe APP14 transform 2 (YCCK) is unsupported");
+                /* Before allocating for the whole frame: every block of a
+                 * sequential scan takes at least 2 bits (DC code, EOB), of a
+                 * progressive DC scan at least 1, so a header promising more
+                 * blocks than the rest of the file can hold is truncated. */
+                if (d->ss == 0) {
+                    uint64_t blocks = 0;
+                    for (int i = 0; i < d->scan_ncomp; i++) {
+                        const jpeg_comp *c = &d->comp[d->scan_comp[i]];
+                        blocks += d->scan_ncomp == 1 ? (uint64_t)c->nbw * (uint64_t)c->nbh
+                                                     : (uint64_t)c->bw * (uint64_t)c->bh;
+                    }
+                    uint64_t min_bits = blocks * (d->progressive ? 1u : 2u);
+                    if (min_bits > (uint64_t)(len - pos) * 8u)
+                        return jpeg_fail(d, FACE_EFORMAT,
+                                         "SOS at offset %zu: %llu blocks need at least %llu bits, only %zu bytes follow: truncated file",
+                                         moff, (unsigned long long)blocks, (unsigned long long)min_bits, len - pos);
+                }
                 s = jpeg_alloc(d);
                 if (s) return s;
             }

@@ -197,6 +197,11 @@ static void test_limits(void **state)
     d[sof + 5] = d[sof + 7] = 30000 >> 8;
     d[sof + 6] = d[sof + 8] = 30000 & 255;
     expect_status(d, len, FACE_ELIMIT, "pixel cap");
+    /* 30000 x 8000: under both caps, but the ~1 KB of scan data cannot hold
+     * 3.75M blocks: refused as truncated before the planes are allocated */
+    d[sof + 5] = 8000 >> 8;
+    d[sof + 6] = 8000 & 255;
+    expect_status(d, len, FACE_EFORMAT, "truncated");
     free(d);
 }
 
