@@ -201,7 +201,7 @@ static void test_limits(void **state)
      * 3.75M blocks: refused as truncated before the planes are allocated */
     d[sof + 5] = 8000 >> 8;
     d[sof + 6] = 8000 & 255;
-    expect_status(d, len, FACE_EFORMAT, "truncated");
+    expect_status(d, len, FACE_EFORMAT, "blocks need at least");
     free(d);
 }
 
