@@ -146,7 +146,19 @@ typedef struct jpeg_dec {
      * 64 entries per block) */
     int32_t blk[64];   /* dequantised coefficients, natural order */
     uint8_t blk_nz[64]; /* natural indices written in the current block */
+    /* output. A sequential file whose first scan holds every component is
+     * converted MCU row by MCU row right after decoding (one MCU row behind,
+     * for the vertical chroma filter), while those plane rows are still in
+     * cache; other files are converted after the last scan. */
+    uint8_t *px;    /* [h][w][channels] the image being produced */
+    uint8_t *rows;  /* [3][w + ROW_PAD] upsampled components of one row */
+    uint16_t *tmp;  /* [w + ROW_PAD] column sums */
+    int rgb;        /* the components are R, G, B: no colour transform */
+    int rows_out;   /* output rows converted so far */
+    int stream_out; /* convert during the scan (see above) */
 } jpeg_dec;
+
+static void output_rows(jpeg_dec *d, int y1);
 
 static face_status jpeg_fail(jpeg_dec *d, face_status s, const char *fmt, ...)
 {
@@ -951,6 +963,10 @@ static face_status jpeg_decode_scan(jpeg_dec *d, size_t *pos)
     int next_rst = 0;
     size_t seg_start = *pos;
     for (int my = 0; my < ny; my++) {
+        if (d->stream_out && my > 0) {
+            int y1 = my * 8 * d->vmax - 8 * d->vmax; /* one MCU row behind */
+            output_rows(d, y1 < d->h ? y1 : d->h);
+        }
         for (int mx = 0; mx < nx; mx++) {
             if (ns == 1) {
                 if (decode_one(d, &d->comp[d->scan_comp[0]], mx, my)) goto corrupt;
@@ -1136,52 +1152,50 @@ static const uint8_t *upsample_row(const jpeg_dec *d, const jpeg_comp *c, int y,
     return row;
 }
 
-static face_status jpeg_output(jpeg_dec *d, face_image *out)
+static face_status output_begin(jpeg_dec *d)
 {
     size_t w = (size_t)d->w, h = (size_t)d->h;
     int ch = d->ncomp == 1 ? 1 : 3;
-    uint8_t *px = malloc(w * h * (size_t)ch); /* w*h <= 2^28 checked at SOF */
-    if (!px) return jpeg_fail(d, FACE_ENOMEM, "cannot allocate the %zux%zu output image", w, h);
-    if (ch == 1) {
-        for (size_t y = 0; y < h; y++) memcpy(px + y * w, d->comp[0].plane + y * d->comp[0].stride, w);
-    } else {
-        size_t rw = w + ROW_PAD;                              /* upsampled rows overhang w by < ROW_PAD */
-        uint8_t *rows = calloc(3, rw);                           /* [3][rw] upsampled components */
-        uint16_t *tmp = calloc(w + ROW_PAD, sizeof(uint16_t)); /* [w + ROW_PAD] column sums */
-        if (!rows || !tmp) {
-            free(rows);
-            free(tmp);
-            free(px);
-            return jpeg_fail(d, FACE_ENOMEM, "cannot allocate row buffers");
-        }
-        /* Like libjpeg: JFIF means YCbCr; else Adobe transform 0 means RGB as
-         * stored; else component ids 'R','G','B' mean RGB. */
-        int rgb = !d->jfif_seen && ((d->adobe_seen && d->adobe_transform == 0) ||
-                                    (!d->adobe_seen && d->comp[0].id == 'R' && d->comp[1].id == 'G' &&
-                                     d->comp[2].id == 'B'));
-        for (size_t y = 0; y < h; y++) {
-            const uint8_t *c0 = upsample_row(d, &d->comp[0], (int)y, rows, tmp);
-            const uint8_t *c1 = upsample_row(d, &d->comp[1], (int)y, rows + rw, tmp);
-            const uint8_t *c2 = upsample_row(d, &d->comp[2], (int)y, rows + 2 * rw, tmp);
-            uint8_t *o = px + y * w * 3;
-            if (!rgb) {
-                ycc_to_rgb_row(c0, c1, c2, o, (int)w);
-                continue;
-            }
-            for (size_t x = 0; x < w; x++) {
-                o[3 * x] = c0[x];
-                o[3 * x + 1] = c1[x];
-                o[3 * x + 2] = c2[x];
-            }
-        }
-        free(rows);
-        free(tmp);
+    d->px = malloc(w * h * (size_t)ch); /* w*h <= 2^28 checked at SOF */
+    if (!d->px) return jpeg_fail(d, FACE_ENOMEM, "cannot allocate the %zux%zu output image", w, h);
+    if (ch == 3) {
+        d->rows = calloc(3, w + ROW_PAD);
+        d->tmp = calloc(w + ROW_PAD, sizeof(uint16_t));
+        if (!d->rows || !d->tmp) return jpeg_fail(d, FACE_ENOMEM, "cannot allocate row buffers");
     }
-    out->w = d->w;
-    out->h = d->h;
-    out->channels = ch;
-    out->px = px;
+    /* Like libjpeg: JFIF means YCbCr; else Adobe transform 0 means RGB as
+     * stored; else component ids 'R','G','B' mean RGB. */
+    d->rgb = d->ncomp == 3 && !d->jfif_seen &&
+             ((d->adobe_seen && d->adobe_transform == 0) ||
+              (!d->adobe_seen && d->comp[0].id == 'R' && d->comp[1].id == 'G' && d->comp[2].id == 'B'));
+    d->rows_out = 0;
     return FACE_OK;
+}
+
+/* Convert output rows [d->rows_out, y1) from the planes into d->px. */
+static void output_rows(jpeg_dec *d, int y1)
+{
+    size_t w = (size_t)d->w, rw = w + ROW_PAD;
+    for (int y = d->rows_out; y < y1; y++) {
+        if (d->ncomp == 1) {
+            memcpy(d->px + (size_t)y * w, d->comp[0].plane + (size_t)y * d->comp[0].stride, w);
+            continue;
+        }
+        const uint8_t *c0 = upsample_row(d, &d->comp[0], y, d->rows, d->tmp);
+        const uint8_t *c1 = upsample_row(d, &d->comp[1], y, d->rows + rw, d->tmp);
+        const uint8_t *c2 = upsample_row(d, &d->comp[2], y, d->rows + 2 * rw, d->tmp);
+        uint8_t *o = d->px + (size_t)y * w * 3;
+        if (!d->rgb) {
+            ycc_to_rgb_row(c0, c1, c2, o, (int)w);
+            continue;
+        }
+        for (size_t x = 0; x < w; x++) {
+            o[3 * x] = c0[x];
+            o[3 * x + 1] = c1[x];
+            o[3 * x + 2] = c2[x];
+        }
+    }
+    if (y1 > d->rows_out) d->rows_out = y1;
 }
 
 /* Apply EXIF orientation o (2..8) to img: a new buffer replaces img->px. */
@@ -1331,6 +1345,13 @@ static face_status jpeg_run(jpeg_dec *d, face_image *out)
                 }
                 s = jpeg_alloc(d);
                 if (s) return s;
+                s = output_begin(d);
+                if (s) return s;
+                d->stream_out = !d->progressive && d->scan_ncomp == d->ncomp;
+            } else {
+                /* a later scan may change rows already converted: redo all at the end */
+                d->stream_out = 0;
+                d->rows_out = 0;
             }
             s = jpeg_decode_scan(d, &pos);
             if (s) return s;
@@ -1347,8 +1368,13 @@ static face_status jpeg_run(jpeg_dec *d, face_image *out)
         if (!d->comp_scanned[i])
             return jpeg_fail(d, FACE_EFORMAT, "component %d never appears in a scan (truncated file?)", d->comp[i].id);
     if (d->progressive) jpeg_finish_progressive(d);
-    face_status s = jpeg_output(d, out);
-    if (s) return s;
+    output_rows(d, d->h);
+    out->w = d->w;
+    out->h = d->h;
+    out->channels = d->ncomp == 1 ? 1 : 3;
+    out->px = d->px;
+    d->px = NULL; /* handed over */
+    face_status s = FACE_OK;
     if (d->orientation != 1) {
         s = jpeg_orient(d, out, d->orientation);
         if (s) face_image_free(out);
@@ -1377,6 +1403,9 @@ face_status face_jpeg_decode(const uint8_t *data, size_t len, face_image *out, f
         free(d->comp[i].plane);
         free(d->comp[i].coef);
     }
+    free(d->px);
+    free(d->rows);
+    free(d->tmp);
     free(d);
     if (s == FACE_OK) *out = img;
     return s;
