@@ -202,6 +202,12 @@ int main(int argc, char **argv)
                        gfd, 100 * gfd / peak);
             }
             total_direct += L->count * ms_d;
+            if (L->k == 3 && L->stride == 1 && L->h * L->w >= 16) { /* F(2,3), not chosen by AUTO */
+                const double ms_w = time_conv(L, batch, OPS_CONV_WINOGRAD2, repeats, variant, sizeof variant);
+                const double gfw = 2 * macs / (ms_w * 1e-3) * 1e-9;
+                printf("%-16s %3s %-22s %-14s %8.4f %8.1f %6.0f%%\n", "", "", "", variant, ms_w, gfw,
+                       100 * gfw / peak);
+            }
 #if defined(FACENET_HAVE_OPENBLAS)
             const double ms_b = time_conv(L, batch, OPS_CONV_BLAS, repeats, variant, sizeof variant);
             const double gfb = 2 * macs / (ms_b * 1e-3) * 1e-9;

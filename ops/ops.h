@@ -237,6 +237,7 @@ typedef enum ops_conv_algo {
     OPS_CONV_REF,      /* the scalar reference */
     OPS_CONV_DIRECT,   /* register-blocked direct convolution */
     OPS_CONV_WINOGRAD, /* Winograd F(4x4, 3x3): 3x3, stride 1, dilation 1, one group */
+    OPS_CONV_WINOGRAD2,/* Winograd F(2x2, 3x3), the same shapes (x86 SIMD ISAs) */
     OPS_CONV_BLAS      /* im2col + OpenBLAS sgemm, for comparison in bench/; only in a
                           `make BLAS=openblas` build (elsewhere as AUTO) */
 } ops_conv_algo;

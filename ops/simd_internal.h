@@ -37,10 +37,11 @@ typedef struct ops_tile_args {
     ops_act act;
 } ops_tile_args;
 
-/* Winograd F(4x4, 3x3), stride 1, dilation 1. Tile t (0 <= t < n*tiles_h*tiles_w)
- * covers outputs oy = ty*4 .. ty*4+3, ox = tx*4 .. tx*4+3 of image n and reads
- * the 6x6 input patch at iy = ty*4 - pad_top, ix = tx*4 - pad_left (zeros
- * outside the image). Channel counts are multiples of the ISA's vector width. */
+/* Winograd F(m x m, 3x3), m = 4 or 2, stride 1, dilation 1, alpha = m + 2.
+ * Tile t (0 <= t < n*tiles_h*tiles_w) covers outputs oy = ty*m .. ty*m+m-1,
+ * ox = tx*m .. of image n and reads the alpha x alpha input patch at
+ * iy = ty*m - pad_top, ix = tx*m - pad_left (zeros outside the image).
+ * Channel counts are multiples of the ISA's vector width. */
 typedef struct ops_wino_args {
     ops_nhwc in;             /* input dims (in.c % vl == 0) */
     int pad_top, pad_left;
@@ -49,9 +50,9 @@ typedef struct ops_wino_args {
     int t0, nt;              /* tiles t0 .. t0+nt-1 */
     /* input transform */
     const float *x;          /* [in.n][in.h][in.w][in.c] */
-    float *v;                /* [36][nt][in.c] transformed input */
+    float *v;                /* [alpha^2][nt][in.c] transformed input */
     /* output transform */
-    const float *m;          /* [36][nt][m_stride] GEMM result, channels co0.. */
+    const float *m;          /* [alpha^2][nt][m_stride] GEMM result, channels co0.. */
     int m_stride;            /* floats per tile row of m */
     int c_out, co0, nco;     /* channels co0 .. co0+nco-1 of y (nco % vl == 0) */
     const float *bias;       /* [c_out] or NULL */
@@ -73,6 +74,8 @@ typedef struct ops_simd_kernels {
      * ops_fma_burn); returns a sum that depends on every one, *flops the
      * operations done. */
     float (*fma_burn)(long iters, double *flops);
+    void (*wino23_input)(const ops_wino_args *w);  /* F(2x2, 3x3); NULL if the ISA has none */
+    void (*wino23_output)(const ops_wino_args *w);
 } ops_simd_kernels;
 
 /* The table for the active ISA, or NULL when it is scalar. */

@@ -11,7 +11,7 @@
  *   residual errs by at most (K+2)*eps*mag, mag = conv(|x|,|w|) + |b| + |r|
  *   (computed by running the reference on the absolute values). The
  *   reference itself errs as much, so the bound is 2*(K+2)*eps*mag.
- * - Winograd F(4x4,3x3): y = A^T [sum_ci (G g G^T).(B^T d B)] A. Each
+ * - Winograd F(4x4,3x3) and F(2x2,3x3): y = A^T [sum_ci (G g G^T).(B^T d B)] A. Each
  *   transformed input value is a combination of up to 4 inputs taken twice
  *   (<= 6 roundings), each transformed weight is rounded once, the channel
  *   sum adds c_in+1 roundings and the output transform up to 5 terms twice
@@ -98,74 +98,84 @@ static const double wat[4][6] = {
     {1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1},
 };
 
-/* wmag (see the head comment) for every output: [n][oh][ow][cout]. */
-static double *wino_mag(const conv_case *c, const float *x, const float *w, int oh, int ow)
+/* F(2x2, 3x3), in arrays of the F(4x4) sizes (unused entries 0). */
+static const double wg23[6][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+static const double wbt23[6][6] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
+static const double wat23[4][6] = {{1, 1, 1, 0}, {0, 1, -1, -1}};
+
+/* wmag (see the head comment) for every output: [n][oh][ow][cout]; m is the
+ * output tile, 4 or 2. */
+static double *wino_mag(const conv_case *c, const float *x, const float *w, int oh, int ow, int m)
 {
+    const int al = m + 2, np = al * al;
+    const double(*G)[3] = m == 4 ? wg : wg23;
+    const double(*BT)[6] = m == 4 ? wbt : wbt23;
+    const double(*AT)[6] = m == 4 ? wat : wat23;
     const size_t total = (size_t)c->n * oh * ow * c->cout;
     double *mag = calloc(total, sizeof *mag);
-    double *au = malloc((size_t)c->cout * c->cin * 36 * sizeof *au); /* [co][ci][6][6] */
+    double *au = malloc((size_t)c->cout * c->cin * np * sizeof *au); /* [co][ci][al][al] */
     assert_non_null(mag);
     assert_non_null(au);
     for (int co = 0; co < c->cout; co++)
         for (int ci = 0; ci < c->cin; ci++) {
             double t[6][3];
-            for (int i = 0; i < 6; i++)
+            for (int i = 0; i < al; i++)
                 for (int kx = 0; kx < 3; kx++) {
                     t[i][kx] = 0;
                     for (int ky = 0; ky < 3; ky++)
-                        t[i][kx] += fabs(wg[i][ky]) *
+                        t[i][kx] += fabs(G[i][ky]) *
                                     fabs(w[(((size_t)co * 3 + ky) * 3 + kx) * c->cin + ci]);
                 }
-            for (int i = 0; i < 6; i++)
-                for (int j = 0; j < 6; j++) {
+            for (int i = 0; i < al; i++)
+                for (int j = 0; j < al; j++) {
                     double s = 0;
-                    for (int kx = 0; kx < 3; kx++) s += t[i][kx] * fabs(wg[j][kx]);
-                    au[((size_t)co * c->cin + ci) * 36 + i * 6 + j] = s;
+                    for (int kx = 0; kx < 3; kx++) s += t[i][kx] * fabs(G[j][kx]);
+                    au[((size_t)co * c->cin + ci) * np + i * al + j] = s;
                 }
         }
-    const int th = (oh + 3) / 4, tw = (ow + 3) / 4;
-    double *av = malloc((size_t)c->cin * 36 * sizeof *av);
+    const int th = (oh + m - 1) / m, tw = (ow + m - 1) / m;
+    double *av = malloc((size_t)c->cin * np * sizeof *av);
     assert_non_null(av);
     for (int n = 0; n < c->n; n++)
         for (int ty = 0; ty < th; ty++)
             for (int tx = 0; tx < tw; tx++) {
                 for (int ci = 0; ci < c->cin; ci++) {
                     double d[6][6], t[6][6];
-                    for (int r = 0; r < 6; r++)
-                        for (int q = 0; q < 6; q++) {
-                            const int iy = ty * 4 - c->pt + r, ix = tx * 4 - c->pl + q;
+                    for (int r = 0; r < al; r++)
+                        for (int q = 0; q < al; q++) {
+                            const int iy = ty * m - c->pt + r, ix = tx * m - c->pl + q;
                             d[r][q] = iy >= 0 && iy < c->h && ix >= 0 && ix < c->w
                                           ? fabs(x[(((size_t)n * c->h + iy) * c->w + ix) * c->cin + ci])
                                           : 0.0;
                         }
-                    for (int i = 0; i < 6; i++)
-                        for (int q = 0; q < 6; q++) {
+                    for (int i = 0; i < al; i++)
+                        for (int q = 0; q < al; q++) {
                             t[i][q] = 0;
-                            for (int r = 0; r < 6; r++) t[i][q] += fabs(wbt[i][r]) * d[r][q];
+                            for (int r = 0; r < al; r++) t[i][q] += fabs(BT[i][r]) * d[r][q];
                         }
-                    for (int i = 0; i < 6; i++)
-                        for (int j = 0; j < 6; j++) {
+                    for (int i = 0; i < al; i++)
+                        for (int j = 0; j < al; j++) {
                             double s = 0;
-                            for (int q = 0; q < 6; q++) s += t[i][q] * fabs(wbt[j][q]);
-                            av[(size_t)ci * 36 + i * 6 + j] = s;
+                            for (int q = 0; q < al; q++) s += t[i][q] * fabs(BT[j][q]);
+                            av[(size_t)ci * np + i * al + j] = s;
                         }
                 }
                 for (int co = 0; co < c->cout; co++) {
-                    double m[36] = {0}, t[4][6];
+                    double mm[36] = {0}, t[4][6];
                     for (int ci = 0; ci < c->cin; ci++)
-                        for (int e = 0; e < 36; e++)
-                            m[e] += au[((size_t)co * c->cin + ci) * 36 + e] * av[(size_t)ci * 36 + e];
-                    for (int i = 0; i < 4; i++)
-                        for (int q = 0; q < 6; q++) {
+                        for (int e = 0; e < np; e++)
+                            mm[e] += au[((size_t)co * c->cin + ci) * np + e] * av[(size_t)ci * np + e];
+                    for (int i = 0; i < m; i++)
+                        for (int q = 0; q < al; q++) {
                             t[i][q] = 0;
-                            for (int r = 0; r < 6; r++) t[i][q] += fabs(wat[i][r]) * m[r * 6 + q];
+                            for (int r = 0; r < al; r++) t[i][q] += fabs(AT[i][r]) * mm[r * al + q];
                         }
-                    for (int i = 0; i < 4; i++)
-                        for (int j = 0; j < 4; j++) {
-                            const int oy = ty * 4 + i, ox = tx * 4 + j;
+                    for (int i = 0; i < m; i++)
+                        for (int j = 0; j < m; j++) {
+                            const int oy = ty * m + i, ox = tx * m + j;
                             if (oy >= oh || ox >= ow) continue;
                             double s = 0;
-                            for (int q = 0; q < 6; q++) s += t[i][q] * fabs(wat[j][q]);
+                            for (int q = 0; q < al; q++) s += t[i][q] * fabs(AT[j][q]);
                             mag[(((size_t)n * oh + oy) * ow + ox) * c->cout + co] = s;
                         }
                 }
@@ -233,8 +243,9 @@ static double run_case(const conv_case *c, ops_conv_algo algo, uint64_t seed, co
     for (int t = 0; t < ntasks; t++) ops_conv2d_plan_run(plan, x, res, got, scratch, t);
     for (int t = ntasks - 1; t >= 0; t--) ops_conv2d_plan_run(plan, x, res, got2, scratch, t);
 
-    const int is_wino = strncmp(variant, "wino43", 6) == 0;
-    double *wmag = is_wino ? wino_mag(c, x, w, oh, ow) : NULL;
+    const int is_wino = strncmp(variant, "wino", 4) == 0;
+    double *wmag = is_wino ? wino_mag(c, x, w, oh, ow, strncmp(variant, "wino43", 6) == 0 ? 4 : 2)
+                           : NULL;
     const double eps = ldexp(1.0, -24);
     const double k = (double)c->kh * c->kw * c->cin + 2;
     const double act_ulps = (c->act == OPS_ACT_SIGMOID || c->act == OPS_ACT_TANH) ? 8 : 0;
@@ -384,7 +395,16 @@ static void test_winograd(void **state)
             const double r = run_case(&wino_cases[c], OPS_CONV_WINOGRAD, 2000 + c, prefix);
             if (r > worst) worst = r;
         }
-        printf("winograd %s: %zu cases ok (seeds 2000..), worst |err| = %.1f eps * mag\n",
+        printf("winograd F(4,3) %s: %zu cases ok (seeds 2000..), worst |err| = %.1f eps * mag\n",
+               ops_isa_name(isa), sizeof wino_cases / sizeof wino_cases[0], worst);
+        if (isa == OPS_ISA_NEON) continue; /* no F(2,3) transforms on NEON yet */
+        snprintf(prefix, sizeof prefix, "wino23_%s", ops_isa_name(isa));
+        worst = 0;
+        for (size_t c = 0; c < sizeof wino_cases / sizeof wino_cases[0]; c++) {
+            const double r = run_case(&wino_cases[c], OPS_CONV_WINOGRAD2, 2100 + c, prefix);
+            if (r > worst) worst = r;
+        }
+        printf("winograd F(2,3) %s: %zu cases ok (seeds 2100..), worst |err| = %.1f eps * mag\n",
                ops_isa_name(isa), sizeof wino_cases / sizeof wino_cases[0], worst);
     }
     ops_isa_select(ops_isa_detected());

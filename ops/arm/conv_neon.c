@@ -219,4 +219,5 @@ static float fma_burn_neon(long iters, double *flops)
 
 const ops_simd_kernels ops_kernels_neon = {
     OPS_ISA_NEON, VL, NR, NB_MAX, tile_neon, wino_input_neon, wino_output_neon, fma_burn_neon,
+    NULL, NULL, /* no F(2x2, 3x3) transforms here yet: the planner uses F(4x4) or direct */
 };
