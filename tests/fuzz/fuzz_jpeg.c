@@ -2,7 +2,7 @@
  * fuzz_jpeg.c - libFuzzer target for the JPEG decoder (face/jpeg.c).
  *
  * Build: make fuzz (clang, -fsanitize=fuzzer,address,undefined).
- * Run:   build/fuzz/fuzz_jpeg -max_total_time=600 CORPUS_DIR tests/data/jpeg tests/fuzz/jpeg_regress
+ * Run:   build/fuzz/fuzz_jpeg -max_total_time=600 CORPUS_DIR tests/data/jpeg
  * Without libFuzzer (FACENET_FUZZ not defined) the small main below replays
  * the files named on the command line, e.g. a saved crasher under gdb.
  */
