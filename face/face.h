@@ -161,6 +161,20 @@ face_status face_landmark_input(const face_image *img, double x, double y, doubl
 void face_landmarks_from_net(const float *net_out, double x, double y, double w, double h,
                              face_point *pts);
 
+/* The 68-point landmark net on our runtime: a .fnw made by
+ * tools/fnw-convert-landmarks68 (`make models`: models/faceapi_landmarks68.fnw),
+ * loaded, validated and planned once (face/landmarks.c). */
+typedef struct face_landmarker face_landmarker; /* opaque */
+face_status face_landmarker_open(const char *path, face_landmarker **out, face_err *err);
+void face_landmarker_close(face_landmarker *lm); /* NULL is fine */
+
+/* The 68 points (pts: [68], image coordinates) for a detection box
+ * (x, y, w, h): face_landmark_input, the net, face_landmarks_from_net.
+ * Face-api was trained on square boxes: pass a square. Not thread-safe per
+ * landmarker (it owns one input buffer and plan). */
+face_status face_landmarks_detect(face_landmarker *lm, const face_image *img, double x, double y,
+                                  double w, double h, face_point *pts, face_err *err);
+
 /* The aligned chip for the default model: face_chip_transform with
  * FACE_CHIP_SIZE and FACE_CHIP_PADDING, warped to 150x150 RGB. */
 face_status face_align_chip(const face_image *img, const face_point *pts, face_image *chip,

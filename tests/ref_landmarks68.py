@@ -29,13 +29,16 @@ also use it for boxes that cross the border, with zeros outside the image
 box and pad it back to a square. Points map back as
 (box_x + px * box_w, box_y + py * box_h).
 
-Usage:
-  ref_landmarks68.py --manifest DIR/face_landmark_68_model-weights_manifest.json \
-      [--golden-out tests/golden/align/landmarks68.txt --ppm-dir build/align]
-  Writes, for a fixed list of real faces from ../shared/data, the decoded
-  image as PPM under --ppm-dir (so the C test reads identical pixels: the
-  images are decoded here with PIL and never copied into the repo) and the
-  golden points as text. No randomness.
+Usage (from anywhere; paths are relative to the repository):
+  ref_landmarks68.py ppm      decode the cases' photos (../shared/data, or
+                              $FACENET_SHARED/data) with PIL into
+                              build/testdata/landmarks68/*.ppm, so the C test
+                              reads identical pixels (photos are never copied
+                              into the repository); needs only PIL
+  ref_landmarks68.py golden [--manifest M]
+                              also run the net (manifest from `make models`)
+                              and write tests/golden/landmarks68.txt
+  No randomness.
 """
 import argparse
 import json
@@ -161,45 +164,71 @@ def landmarks_for_box(net, img, box):
     return np.stack([bx + rel[:, 0] * bw, by + rel[:, 1] * bh], 1)
 
 
-# Real faces for the goldens: (image relative to ../shared/data, box x y w h).
-# The boxes are fixed numbers (roughly what a frontal Haar cascade returns for
-# these photos), so the goldens depend on nothing but the weights and pixels.
+# Real faces for the goldens: (image relative to the shared data folder, box
+# x y w h). The boxes are fixed numbers (squares about where a frontal Haar
+# cascade puts these faces), so the goldens depend only on weights and pixels.
 CASES = [
     ("lfw-view1/lfw-deepfunneled/Aaron_Peirsol/Aaron_Peirsol_0001.jpg", (72, 70, 106, 106)),
-    ("lfw-view1/lfw-deepfunneled/Abdullah_Gul/Abdullah_Gul_0001.jpg", (68, 68, 114, 114)),
+    ("lfw-view1/lfw-deepfunneled/Abdullah_Gul/Abdullah_Gul_0013.jpg", (68, 68, 114, 114)),
     ("detection/dlib_faces/2008_002506.jpg", (329, 78, 109, 109)),
     ("detection/dlib_faces/2008_001009.jpg", (145, 79, 76, 76)),
 ]
 
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# ../shared from the repository root, or $FACENET_SHARED (for worktrees elsewhere)
+DATA = os.path.join(os.environ.get("FACENET_SHARED", os.path.join(REPO, "..", "shared")), "data")
+PPM_DIR = os.path.join(REPO, "build", "testdata", "landmarks68")
+GOLDEN = os.path.join(REPO, "tests", "golden", "landmarks68.txt")
+MANIFEST = os.path.join(REPO, "models", "cache", "face-api-1.7.15", "model",
+                        "face_landmark_68_model-weights_manifest.json")
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--manifest", required=True)
-    ap.add_argument("--data", default="../shared/data")
-    ap.add_argument("--golden-out", default="tests/golden/align/landmarks68.txt")
-    ap.add_argument("--ppm-dir", default="build/align")
-    a = ap.parse_args()
+
+def fnv1a64(b):
+    h = 0xCBF29CE484222325
+    for x in b:
+        h = ((h ^ x) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def write_ppms():
+    """Decode each case's image with PIL into PPM_DIR; returns [(name, rgb, box)]."""
     from PIL import Image
-
-    net = LandmarkNet(load_tfjs_manifest(a.manifest))
-    os.makedirs(a.ppm_dir, exist_ok=True)
-    os.makedirs(os.path.dirname(a.golden_out), exist_ok=True)
-    lines = ["# ref_landmarks68.py: face-api landmark net (PyTorch float64) on real faces",
-             "# per case: 'case NAME.ppm x y w h' then 68 lines 'x y' in image pixels"]
+    os.makedirs(PPM_DIR, exist_ok=True)
+    out = []
     for rel, box in CASES:
-        path = os.path.join(a.data, rel)
+        path = os.path.join(DATA, rel)
         if not os.path.exists(path):
             print("ref_landmarks68: %s absent, case skipped" % path, file=sys.stderr)
             continue
         img = np.asarray(Image.open(path).convert("RGB"))
-        name = os.path.splitext(os.path.basename(rel))[0] + ".ppm"
-        Image.fromarray(img).save(os.path.join(a.ppm_dir, name))
+        name = os.path.splitext(os.path.basename(rel))[0]
+        Image.fromarray(img).save(os.path.join(PPM_DIR, name + ".ppm"))
+        out.append((name, img, box))
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description="face-api 68-point landmark reference")
+    ap.add_argument("cmd", choices=["ppm", "golden"],
+                    help="ppm: decode the cases' images into %s; golden: also write %s"
+                    % (PPM_DIR, GOLDEN))
+    ap.add_argument("--manifest", default=MANIFEST)
+    a = ap.parse_args()
+    cases = write_ppms()
+    if a.cmd == "ppm":
+        print("ref_landmarks68: %d PPMs in %s" % (len(cases), PPM_DIR))
+        return
+    net = LandmarkNet(load_tfjs_manifest(a.manifest))
+    lines = ["# ref_landmarks68.py: face-api's 68-point landmark net in float64 PyTorch",
+             "# per case: NAME fnv1a64(RGB bytes of build/testdata/landmarks68/NAME.ppm) x y w h",
+             "# then 68 lines 'x y': the points in image pixels"]
+    for name, img, box in cases:
         pts = landmarks_for_box(net, img, box)
-        lines.append("case %s %d %d %d %d" % ((name,) + tuple(box)))
-        lines += ["%.4f %.4f" % (x, y) for x, y in pts]
-    with open(a.golden_out, "w") as f:
+        lines.append("%s %016x %g %g %g %g" % ((name, fnv1a64(img.tobytes())) + tuple(box)))
+        lines += ["%.6f %.6f" % (x, y) for x, y in pts]
+    with open(GOLDEN, "w") as f:
         f.write("\n".join(lines) + "\n")
-    print("ref_landmarks68: wrote %s" % a.golden_out)
+    print("ref_landmarks68: wrote %s (%d cases)" % (GOLDEN, len(cases)))
 
 
 if __name__ == "__main__":

@@ -6,6 +6,15 @@
  * (numpy lstsq, OpenCV's warpAffine, a float64 numpy bilinear sampler and
  * tests/ref_landmarks68.py's crop; seed and shapes stated there).
  * Exact cases are built here from a seeded LCG (seed printed).
+ *
+ * The landmark net (models/faceapi_landmarks68.fnw from `make models`) is
+ * compared on real photos with tests/golden/landmarks68.txt, written by
+ * tests/ref_landmarks68.py (float64 PyTorch over the package's tfjs
+ * weights). The photos are decoded by PIL into build/testdata/landmarks68/
+ * (`tests/ref_landmarks68.py ppm`, run by the test when they are missing;
+ * needs ../shared or $FACENET_SHARED); each PPM's pixels must hash (FNV-1a
+ * 64) to the golden's value. Without the model or the photos the test says
+ * so and skips.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +31,9 @@
 #include "tests/golden.h"
 
 #define GOLDEN_PATH "tests/golden/align/align.bin"
+#define LM_MODEL "models/faceapi_landmarks68.fnw"
+#define LM_GOLDEN "tests/golden/landmarks68.txt"
+#define LM_PPM_DIR "build/testdata/landmarks68"
 
 static golden_file G;
 
@@ -381,6 +393,113 @@ static void test_landmarks_from_net(void **state)
     }
 }
 
+/* ---- the landmark net on real faces ------------------------------------- */
+
+static uint64_t fnv1a64(const uint8_t *p, size_t n)
+{
+    uint64_t h = 0xCBF29CE484222325ull;
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001B3ull;
+    return h;
+}
+
+/*
+ * Tolerance: 0.01 pixel per coordinate. The net's outputs are positions in
+ * [0, 1] relative to a box of ~100 pixels, after 33 float32 convolutions
+ * whose longest reduction is 3*3*256 = 2304 terms: float32 accumulation
+ * error is ~1e-6 relative, ~1e-4 pixel, two orders below the bound. The crop
+ * is computed in double on both sides.
+ */
+static void test_landmarks68_vs_pytorch(void **state)
+{
+    (void)state;
+    FILE *g = fopen(LM_GOLDEN, "r");
+    assert_non_null(g);
+    face_landmarker *lm = NULL;
+    face_err err = {""};
+    if (face_landmarker_open(LM_MODEL, &lm, &err) != FACE_OK) {
+        printf("    SKIPPED: %s (run `make models`)\n", err.msg);
+        fclose(g);
+        skip();
+    }
+    char line[256];
+    int cases = 0, ran = 0;
+    double worst = 0;
+    while (fgets(line, sizeof line, g)) {
+        if (line[0] == '#') continue;
+        char name[96];
+        unsigned long long hash;
+        double box[4];
+        if (sscanf(line, "%95s %llx %lf %lf %lf %lf", name, &hash, &box[0], &box[1], &box[2],
+                   &box[3]) != 6)
+            fail_msg("%s: bad case line: %s", LM_GOLDEN, line);
+        face_point want[FACE_LANDMARK_COUNT];
+        for (int i = 0; i < FACE_LANDMARK_COUNT; i++)
+            if (!fgets(line, sizeof line, g) ||
+                sscanf(line, "%lf %lf", &want[i].x, &want[i].y) != 2)
+                fail_msg("%s: case %s: point %d missing", LM_GOLDEN, name, i);
+        cases++;
+        char ppm[256];
+        snprintf(ppm, sizeof ppm, "%s/%s.ppm", LM_PPM_DIR, name);
+        face_image img;
+        if (face_image_load(ppm, &img, &err) != FACE_OK) {
+            printf("    %s missing: running /usr/bin/python3 tests/ref_landmarks68.py ppm\n", ppm);
+            if (system("/usr/bin/python3 tests/ref_landmarks68.py ppm") != 0 ||
+                face_image_load(ppm, &img, &err) != FACE_OK) {
+                printf("    SKIPPED %s: cannot make it (needs ../shared or $FACENET_SHARED, and "
+                       "python3-pil)\n",
+                       ppm);
+                continue;
+            }
+        }
+        uint64_t h = fnv1a64(img.px, (size_t)img.w * img.h * img.channels);
+        if (h != hash) {
+            printf("    SKIPPED %s: pixels hash to %016llx, the golden's to %016llx (regenerate "
+                   "with tests/ref_landmarks68.py)\n",
+                   ppm, (unsigned long long)h, hash);
+            face_image_free(&img);
+            continue;
+        }
+        face_point got[FACE_LANDMARK_COUNT];
+        assert_int_equal(face_landmarks_detect(lm, &img, box[0], box[1], box[2], box[3], got, &err),
+                         FACE_OK);
+        double w = 0;
+        for (int i = 0; i < FACE_LANDMARK_COUNT; i++)
+            w = fmax(w, fmax(fabs(got[i].x - want[i].x), fabs(got[i].y - want[i].y)));
+        printf("    %-20s box %g,%g %gx%g: max |C - PyTorch| %.2e px\n", name, box[0], box[1],
+               box[2], box[3], w);
+        worst = fmax(worst, w);
+        ran++;
+        face_image_free(&img);
+    }
+    fclose(g);
+    face_landmarker_close(lm);
+    assert_true(cases > 0);
+    if (ran == 0) skip();
+    printf("    landmarks: %d of %d cases, max abs error %.2e px (bound 0.01)\n", ran, cases, worst);
+    assert_true(worst <= 0.01);
+}
+
+static void test_landmarker_refuses_other_models(void **state)
+{
+    (void)state;
+    face_landmarker *lm = NULL;
+    face_err err = {""};
+    assert_int_equal(face_landmarker_open("tests/golden/align/no-such-model.fnw", &lm, &err),
+                     FACE_EIO);
+    assert_null(lm);
+    assert_true(err.msg[0] != '\0');
+    FILE *f = fopen("models/dlib_resnet29.fnw", "rb");
+    if (!f) {
+        printf("    (models/dlib_resnet29.fnw absent: the wrong-model check is skipped)\n");
+        return;
+    }
+    fclose(f);
+    assert_int_equal(face_landmarker_open("models/dlib_resnet29.fnw", &lm, &err),
+                     FACE_EUNSUPPORTED);
+    printf("    resnet29 as a landmarker: %s\n", err.msg);
+    assert_null(lm);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -396,6 +515,8 @@ int main(void)
         cmocka_unit_test(test_warp_errors),
         cmocka_unit_test(test_landmark_input_crop),
         cmocka_unit_test(test_landmarks_from_net),
+        cmocka_unit_test(test_landmarks68_vs_pytorch),
+        cmocka_unit_test(test_landmarker_refuses_other_models),
     };
     return cmocka_run_group_tests(tests, load_golden, free_golden);
 }

@@ -66,9 +66,17 @@ mkdir -p "$EXTRACT"
 tar -xzf "$CACHE/$TARBALL_NAME" -C "$EXTRACT" --strip-components=1 \
     package/LICENSE \
     package/model/face_recognition_model-weights_manifest.json \
-    package/model/face_recognition_model.bin
+    package/model/face_recognition_model.bin \
+    package/model/face_landmark_68_model-weights_manifest.json \
+    package/model/face_landmark_68_model.bin
 
 $MAKE --no-print-directory build/fnw-convert-resnet29
 build/fnw-convert-resnet29 \
     --source "npm $PKG (tarball sha256 $SHA256): model/face_recognition_model-weights_manifest.json + model/face_recognition_model.bin" \
     "$EXTRACT/model/face_recognition_model-weights_manifest.json" models/dlib_resnet29.fnw
+
+# face-api's 68-point landmark net, for alignment (face/align.c)
+$MAKE --no-print-directory build/fnw-convert-landmarks68
+build/fnw-convert-landmarks68 \
+    --source "npm $PKG (tarball sha256 $SHA256): model/face_landmark_68_model-weights_manifest.json + model/face_landmark_68_model.bin" \
+    "$EXTRACT/model/face_landmark_68_model-weights_manifest.json" models/faceapi_landmarks68.fnw
