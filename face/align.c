@@ -16,9 +16,11 @@
  *     sees the detection box resized to 112x112 and its outputs are
  *     positions relative to that box.
  *
- * Not done here (yet): dlib extracts chips from an image pyramid when the
- * face is more than about twice the chip's size, to avoid aliasing; we
- * sample the full-resolution image.
+ *   - dlib's extract_image_chips samples from an image pyramid (halving
+ *     the image while the chip would still be more than twice smaller than
+ *     its footprint) so that bilinear sampling does not alias; we halve
+ *     with 2x2 means (dlib's pyramid_down<2> filters differently), which
+ *     keeps the same rule for how many levels are taken.
  */
 #include "face/image_internal.h"
 
@@ -256,6 +258,89 @@ face_status face_warp_affine(const face_image *src, const face_affine *dst_to_sr
     return FACE_OK;
 }
 
+/* Half the image: each output pixel the rounded mean of a 2x2 block
+ * (an odd last row or column is dropped). Output pixel (i, j) is centred on
+ * input point (2i + 0.5, 2j + 0.5). */
+static face_status halve(const face_image *src, face_image *out, face_err *err)
+{
+    face_status st = face_image_alloc(out, (uint64_t)(src->w / 2), (uint64_t)(src->h / 2),
+                                      src->channels, "pyramid level", err);
+    if (st != FACE_OK) return st;
+    const size_t ch = (size_t)src->channels, row = (size_t)src->w * ch;
+    for (int y = 0; y < out->h; y++)
+        for (int x = 0; x < out->w; x++)
+            for (size_t c = 0; c < ch; c++) {
+                const uint8_t *p = src->px + (size_t)(2 * y) * row + (size_t)(2 * x) * ch + c;
+                unsigned s = (unsigned)p[0] + p[ch] + p[row] + p[row + ch];
+                out->px[((size_t)y * (size_t)out->w + (size_t)x) * ch + c] = (uint8_t)((s + 2) / 4);
+            }
+    return FACE_OK;
+}
+
+face_status face_warp_affine_pyramid(const face_image *src, const face_affine *dst_to_src,
+                                     int out_w, int out_h, int out_channels, face_image *out,
+                                     face_err *err)
+{
+    face_status st = check_warp_args(src, dst_to_src, out_w, out_h, out_channels, out, err);
+    if (st != FACE_OK) return st;
+    face_affine t = *dst_to_src;
+    /* the largest distance in the source between neighbouring output pixels */
+    double step = fmax(hypot(t.m[0], t.m[3]), hypot(t.m[1], t.m[4]));
+    if (!(step > 2.0)) return face_warp_affine(src, &t, out_w, out_h, out_channels, out, err);
+
+    /* Levels to take: dlib's rule, halve while the step is over 2. */
+    int levels = 0;
+    for (double s = step; s > 2.0 && levels < 30; s /= 2) levels++;
+
+    /* Only the part of src the output can reach (its corners' bounding box,
+     * plus a margin for the bilinear taps of every level) is halved. Its
+     * origin is a multiple of 2^levels, so every level's grid is the one the
+     * whole image's pyramid would have. */
+    double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+    const double cu[4] = {0, out_w - 1.0, 0, out_w - 1.0}, cv[4] = {0, 0, out_h - 1.0, out_h - 1.0};
+    for (int k = 0; k < 4; k++) {
+        face_point p = face_affine_apply(&t, (face_point){cu[k], cv[k]});
+        x0 = fmin(x0, p.x);
+        x1 = fmax(x1, p.x);
+        y0 = fmin(y0, p.y);
+        y1 = fmax(y1, p.y);
+    }
+    const double grid = (double)(1L << levels), margin = 2.0 * step + grid + 4.0;
+    double fx0 = fmax(0.0, floor((x0 - margin) / grid) * grid);
+    double fy0 = fmax(0.0, floor((y0 - margin) / grid) * grid);
+    double fx1 = fmin((double)src->w, ceil(x1 + margin));
+    double fy1 = fmin((double)src->h, ceil(y1 + margin));
+    if (!(fx1 - fx0 >= 2 && fy1 - fy0 >= 2)) /* nothing of src is reached */
+        return face_warp_affine(src, &t, out_w, out_h, out_channels, out, err);
+    int rx = (int)fx0, ry = (int)fy0, rw = (int)(fx1 - fx0), rh = (int)(fy1 - fy0);
+
+    face_image level;
+    st = face_image_alloc(&level, (uint64_t)rw, (uint64_t)rh, src->channels, "pyramid region", err);
+    if (st != FACE_OK) return st;
+    const size_t ch = (size_t)src->channels;
+    for (int y = 0; y < rh; y++)
+        memcpy(level.px + (size_t)y * (size_t)rw * ch,
+               src->px + ((size_t)(ry + y) * (size_t)src->w + (size_t)rx) * ch, (size_t)rw * ch);
+    t.m[2] -= rx;
+    t.m[5] -= ry;
+    for (int l = 0; l < levels && level.w >= 2 && level.h >= 2; l++) {
+        face_image half;
+        st = halve(&level, &half, err);
+        face_image_free(&level);
+        if (st != FACE_OK) return st;
+        level = half;
+        /* point x in the bigger image is (x - 0.5) / 2 in the half */
+        for (int r = 0; r < 2; r++) {
+            t.m[3 * r + 0] /= 2;
+            t.m[3 * r + 1] /= 2;
+            t.m[3 * r + 2] = (t.m[3 * r + 2] - 0.5) / 2;
+        }
+    }
+    st = face_warp_affine(&level, &t, out_w, out_h, out_channels, out, err);
+    face_image_free(&level);
+    return st;
+}
+
 face_status face_landmark_input(const face_image *img, double x, double y, double w, double h,
                                 float *out, face_err *err)
 {
@@ -282,5 +367,5 @@ face_status face_align_chip(const face_image *img, const face_point *pts, face_i
     face_affine t;
     face_status st = face_chip_transform(pts, FACE_CHIP_SIZE, FACE_CHIP_PADDING, &t, err);
     if (st != FACE_OK) return st;
-    return face_warp_affine(img, &t, FACE_CHIP_SIZE, FACE_CHIP_SIZE, 3, chip, err);
+    return face_warp_affine_pyramid(img, &t, FACE_CHIP_SIZE, FACE_CHIP_SIZE, 3, chip, err);
 }

@@ -149,6 +149,14 @@ face_status face_warp_affine(const face_image *src, const face_affine *dst_to_sr
 face_status face_warp_affine_f32(const face_image *src, const face_affine *dst_to_src, int out_w,
                                  int out_h, int out_channels, float *out, face_err *err);
 
+/* face_warp_affine for maps that shrink: while neighbouring output pixels
+ * are more than 2 source pixels apart, the (reachable part of the) source is
+ * first halved with 2x2 means, as dlib cuts its chips from an image pyramid,
+ * so that large faces do not alias. Identical to face_warp_affine otherwise. */
+face_status face_warp_affine_pyramid(const face_image *src, const face_affine *dst_to_src,
+                                     int out_w, int out_h, int out_channels, face_image *out,
+                                     face_err *err);
+
 /* The landmark net's input for a detection box (x, y, w, h in pixels):
  * out pixel (u, v) samples (x + u w / 112, y + v h / 112), as TensorFlow's
  * resizeBilinear without half-pixel centres does in face-api; RGB (gray
@@ -176,7 +184,8 @@ face_status face_landmarks_detect(face_landmarker *lm, const face_image *img, do
                                   double w, double h, face_point *pts, face_err *err);
 
 /* The aligned chip for the default model: face_chip_transform with
- * FACE_CHIP_SIZE and FACE_CHIP_PADDING, warped to 150x150 RGB. */
+ * FACE_CHIP_SIZE and FACE_CHIP_PADDING, warped to 150x150 RGB by
+ * face_warp_affine_pyramid. */
 face_status face_align_chip(const face_image *img, const face_point *pts, face_image *chip,
                             face_err *err);
 

@@ -352,6 +352,97 @@ static void test_warp_errors(void **state)
     face_image_free(&rgb);
 }
 
+/* ---- the pyramid for shrinking maps ------------------------------------- */
+
+/* No shrinking beyond 2: exactly face_warp_affine. */
+static void test_pyramid_same_when_not_shrinking(void **state)
+{
+    (void)state;
+    face_image rgb = image_from_golden(need("img_rgb"));
+    face_affine m = {{1.9 * cos(0.3), -1.9 * sin(0.3), 4.2, 1.9 * sin(0.3), 1.9 * cos(0.3), -3.3}};
+    face_image a, b;
+    assert_int_equal(face_warp_affine(&rgb, &m, 21, 17, 3, &a, NULL), FACE_OK);
+    assert_int_equal(face_warp_affine_pyramid(&rgb, &m, 21, 17, 3, &b, NULL), FACE_OK);
+    assert_memory_equal(a.px, b.px, (size_t)21 * 17 * 3);
+    face_image_free(&a);
+    face_image_free(&b);
+    face_image_free(&rgb);
+}
+
+/* An image blown up 4x by repeating each pixel in a 4x4 block: two halvings
+ * give the original back exactly, and the map, moved into the big image
+ * (pixel i of the original is centred on 4i + 1.5 there), halves back to the
+ * original map. With steps in (1, 2] on the original (so (4, 8] on the big
+ * image: exactly two levels), the pyramid warp of the big image must equal
+ * the plain warp of the original. */
+static void test_pyramid_block_image(void **state)
+{
+    (void)state;
+    face_image rgb = image_from_golden(need("img_rgb"));
+    face_image big = {4 * rgb.w, 4 * rgb.h, 3, NULL};
+    big.px = malloc((size_t)big.w * big.h * 3);
+    assert_non_null(big.px);
+    for (int y = 0; y < big.h; y++)
+        for (int x = 0; x < big.w; x++)
+            for (int c = 0; c < 3; c++)
+                big.px[((size_t)y * big.w + x) * 3 + c] = rgb.px[((size_t)(y / 4) * rgb.w + x / 4) * 3 + c];
+    const face_affine cases[2] = {
+        {{1.5 * cos(0.35), -1.5 * sin(0.35), 6.3, 1.5 * sin(0.35), 1.5 * cos(0.35), -4.1}},
+        {{1.2, 0.05, 10.25, -0.05, 1.2, 8.5}}, /* a window inside: the region is cropped */
+    };
+    for (int k = 0; k < 2; k++) {
+        const face_affine *m = &cases[k];
+        face_affine mb = {{4 * m->m[0], 4 * m->m[1], 4 * m->m[2] + 1.5, 4 * m->m[3], 4 * m->m[4],
+                           4 * m->m[5] + 1.5}};
+        face_image want, got;
+        assert_int_equal(face_warp_affine(&rgb, m, 31, 27, 3, &want, NULL), FACE_OK);
+        assert_int_equal(face_warp_affine_pyramid(&big, &mb, 31, 27, 3, &got, NULL), FACE_OK);
+        int worst = 0, differ = 0;
+        for (int i = 0; i < 31 * 27 * 3; i++) {
+            int d = abs((int)got.px[i] - (int)want.px[i]);
+            worst = d > worst ? d : worst;
+            differ += d != 0;
+        }
+        printf("    pyramid case %d: %d of %d values differ, max %d\n", k, differ, 31 * 27 * 3,
+               worst);
+        assert_int_equal(worst, 0);
+        face_image_free(&want);
+        face_image_free(&got);
+    }
+    face_image_free(&big);
+    face_image_free(&rgb);
+}
+
+/* Columns alternating 0 and 255 seen through a map that skips 4 pixels per
+ * output pixel: plain bilinear sampling aliases (it lands on one phase of the
+ * stripes), the pyramid sees their mean. */
+static void test_pyramid_antialias(void **state)
+{
+    (void)state;
+    face_image stripes = {400, 300, 1, NULL};
+    stripes.px = malloc(400 * 300);
+    assert_non_null(stripes.px);
+    for (int y = 0; y < 300; y++)
+        for (int x = 0; x < 400; x++) stripes.px[y * 400 + x] = x % 2 ? 255 : 0;
+    face_affine m = {{4.0, 0, 20.0, 0, 4.0, 30.0}};
+    face_image plain, pyr;
+    assert_int_equal(face_warp_affine(&stripes, &m, 60, 40, 1, &plain, NULL), FACE_OK);
+    assert_int_equal(face_warp_affine_pyramid(&stripes, &m, 60, 40, 1, &pyr, NULL), FACE_OK);
+    int dev_plain = 0, dev_pyr = 0;
+    for (int i = 0; i < 60 * 40; i++) {
+        int a = abs(2 * plain.px[i] - 255), b = abs(2 * pyr.px[i] - 255);
+        dev_plain = a > dev_plain ? a : dev_plain;
+        dev_pyr = b > dev_pyr ? b : dev_pyr;
+    }
+    printf("    stripes at step 4: max |2v - 255| plain %d, pyramid %d (tol 2)\n", dev_plain,
+           dev_pyr);
+    assert_true(dev_pyr <= 2);
+    assert_true(dev_plain > 200); /* the test would catch a pyramid that did nothing */
+    face_image_free(&plain);
+    face_image_free(&pyr);
+    face_image_free(&stripes);
+}
+
 /* ---- the landmark net's input ------------------------------------------- */
 
 static void test_landmark_input_crop(void **state)
@@ -513,6 +604,9 @@ int main(void)
         cmocka_unit_test(test_warp_vs_opencv),
         cmocka_unit_test(test_warp_gray_to_rgb),
         cmocka_unit_test(test_warp_errors),
+        cmocka_unit_test(test_pyramid_same_when_not_shrinking),
+        cmocka_unit_test(test_pyramid_block_image),
+        cmocka_unit_test(test_pyramid_antialias),
         cmocka_unit_test(test_landmark_input_crop),
         cmocka_unit_test(test_landmarks_from_net),
         cmocka_unit_test(test_landmarks68_vs_pytorch),
