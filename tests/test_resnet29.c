@@ -218,6 +218,10 @@ static void test_embed_cli(void **state)
 {
     (void)state;
     const char *out = "build/test_embed_out.txt", *errf = "build/test_embed_err.txt";
+    if (!file_exists(cli)) {
+        printf("    SKIPPED: %s not built (make builds it)\n", cli);
+        skip();
+    }
     assert_int_equal(run_cli("embed --aligned --json", out, errf), 2);  /* no images */
     assert_int_equal(run_cli("embed --json x.ppm", out, errf), 2);      /* no --aligned */
     assert_int_equal(run_cli("embed --aligned --model build/no.fnw x.ppm", out, errf), 3);
