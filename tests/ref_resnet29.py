@@ -16,6 +16,9 @@ Run from the repository root with Debian's python (torch 1.13, numpy, PIL):
     /usr/bin/python3 tests/ref_resnet29.py golden   # PPMs -> tests/golden/resnet29_embeddings.txt
     /usr/bin/python3 tests/ref_resnet29.py embed FILE.ppm...   # print embeddings
 
+The golden file also holds the embedding of a synthetic test card (no data
+set needed), so that CI, which has no ../shared, still compares one input.
+
 `ppm` decodes a fixed list of 150x150 chips from ../shared/data/identities/
 dlib_johns (never copied into the repository) with PIL into binary PPM files,
 so that the C test embeds exactly the pixels the golden was made from (JPEG
@@ -209,6 +212,14 @@ def need_torch():
         sys.exit("ref_resnet29: numpy and torch are needed (Debian python3-torch)")
 
 
+def synthetic_pattern():
+    """A 150x150 RGB test card that needs no data set (so the golden test runs
+    in CI too): pixel (y, x, c) = (7x + 13y + 71c + (x*y mod 31) * 5) mod 256.
+    tests/test_resnet29.c makes the same pixels."""
+    y, x, c = np.meshgrid(np.arange(150), np.arange(150), np.arange(3), indexing="ij")
+    return ((7 * x + 13 * y + 71 * c + ((x * y) % 31) * 5) % 256).astype(np.uint8)
+
+
 def cmd_golden(args):
     need_torch()
     net = Net(load_weights(args.package_dir))
@@ -216,6 +227,7 @@ def cmd_golden(args):
         "# golden embeddings of dlib ResNet-29 (npm @vladmandic/face-api@1.7.15), float64 torch,",
         "# written by tests/ref_resnet29.py golden from build/testdata/resnet29/*.ppm",
         "# (PIL %s decoding ../shared/data/identities/dlib_johns chips)." % __import__("PIL").__version__,
+        "# The last line is synthetic_pattern() of this script, not a face.",
         "# chip  fnv1a64(RGB bytes)  128 floats",
     ]
     for name, _ in chip_paths():
@@ -224,6 +236,11 @@ def cmd_golden(args):
         lines.append(
             "%s %016x %s" % (name, fnv1a64(px.tobytes()), " ".join("%.9g" % v for v in emb))
         )
+    px = synthetic_pattern()
+    emb = net.forward(px[None])[0]
+    lines.append(
+        "synthetic_pattern %016x %s" % (fnv1a64(px.tobytes()), " ".join("%.9g" % v for v in emb))
+    )
     with open(GOLDEN, "w") as f:
         f.write("\n".join(lines) + "\n")
     print("ref_resnet29: wrote %s" % GOLDEN)
