@@ -28,6 +28,7 @@ static int g_probed;                         /* 1 once probe() ran */
 static ops_isa g_detected = OPS_ISA_SCALAR;  /* best the CPU + OS support */
 static ops_isa g_active = OPS_ISA_SCALAR;    /* after the cap */
 static const ops_simd_kernels *g_kernels;    /* NULL for scalar */
+static int g_pclmul;                         /* 1 if the CPU has PCLMULQDQ */
 
 #if DISPATCH_X86
 static unsigned long long xgetbv0(void)
@@ -41,6 +42,7 @@ static ops_isa probe_x86(void)
 {
     unsigned int a, b, c, d;
     if (!__get_cpuid(1, &a, &b, &c, &d)) return OPS_ISA_SCALAR;
+    g_pclmul = (c >> 1) & 1;
     const int osxsave = (c >> 27) & 1, avx = (c >> 28) & 1, fma = (c >> 12) & 1;
     const int f16c = (c >> 29) & 1;
     if (!osxsave || !avx || !fma || !f16c) return OPS_ISA_SCALAR;
@@ -109,6 +111,20 @@ ops_isa ops_isa_select(ops_isa cap)
     g_kernels = table_for(isa);
     if (!g_kernels) g_active = OPS_ISA_SCALAR;
     return g_active;
+}
+
+size_t ops_crc32_prefix(uint32_t *state, const void *data, size_t len)
+{
+    probe();
+#if DISPATCH_X86
+    if (g_pclmul && (g_active == OPS_ISA_AVX2 || g_active == OPS_ISA_AVX512))
+        return ops_crc32_clmul_avx2(state, data, len);
+#else
+    (void)state;
+    (void)data;
+    (void)len;
+#endif
+    return 0;
 }
 
 const ops_simd_kernels *ops_simd_active(void)

@@ -18,6 +18,7 @@
 #define OPS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Dimensions of an NHWC tensor. A flat vector of length K is {N, 1, 1, K}. */
 typedef struct ops_nhwc {
@@ -199,6 +200,15 @@ const char *ops_isa_name(ops_isa isa);
 
 /* Parse a name as above; returns 0 and sets *isa, or -1. */
 int ops_isa_parse(const char *name, ops_isa *isa);
+
+/* CRC-32 (zlib's polynomial) of a prefix of data by carry-less multiplication
+ * when the active ISA is an x86 one and the CPU has PCLMULQDQ (the weights
+ * reader checksums 22 MB per load). *state is the running register as the
+ * byte-wise algorithm keeps it (zlib's value inverted); it is updated for
+ * the bytes consumed. Returns how many bytes were consumed: 0 on other
+ * ISAs and for short data, else a multiple of 64; the caller does the rest
+ * byte-wise. */
+size_t ops_crc32_prefix(uint32_t *state, const void *data, size_t len);
 
 /* For measuring the FMA peak of one core (bench/): runs iters rounds of
  * independent fused multiply-add chains on the active ISA's vectors. Sets

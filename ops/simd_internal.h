@@ -13,6 +13,7 @@
 #define OPS_SIMD_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ops/ops.h"
 
@@ -84,6 +85,8 @@ const ops_simd_kernels *ops_simd_active(void);
 #if defined(FACENET_HAVE_X86)
 extern const ops_simd_kernels ops_kernels_avx2;
 extern const ops_simd_kernels ops_kernels_avx512;
+/* CRC-32 by PCLMULQDQ folding (ops/x86/crc_avx2.c): see ops_crc32_prefix. */
+size_t ops_crc32_clmul_avx2(uint32_t *state, const uint8_t *p, size_t len);
 #endif
 #if defined(FACENET_HAVE_NEON)
 extern const ops_simd_kernels ops_kernels_neon;

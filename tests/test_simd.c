@@ -602,10 +602,54 @@ static void test_default_model(void **state)
     wts_free(m);
 }
 
+/* CRC-32 by carry-less multiplication (ops_crc32_prefix, used by wts_crc32)
+ * against the table-driven reference (wts_crc32 with the scalar ISA) on
+ * every length 0..400 at every start offset 0..15 (the SIMD path takes
+ * whole 64-byte steps from 128 bytes on, the table the rest), a running
+ * register other than 0, and 1 MB + 37 bytes; plus zlib's check value. On
+ * x86 with PCLMULQDQ the SIMD path must really run (it consumes bytes). */
+static void test_crc32(void **state)
+{
+    (void)state;
+    const size_t big = ((size_t)1 << 20) + 37;
+    uint8_t *buf = malloc(big + 16);
+    assert_non_null(buf);
+    rng_seed(77);
+    for (size_t i = 0; i < big + 16; i++) buf[i] = (uint8_t)((rng_uniform() + 1.0f) * 127.9f);
+    ops_isa isas[4];
+    const int n_isa = isa_list(isas);
+    int simd_ran = 0;
+    for (int k = 0; k < n_isa; k++) {
+        for (size_t len = 0; len <= 400; len++)
+            for (size_t off = 0; off < 16; off++) {
+                ops_isa_select(OPS_ISA_SCALAR);
+                const uint32_t want = wts_crc32(0x5eedu + (uint32_t)len, buf + off, len);
+                ops_isa_select(isas[k]);
+                const uint32_t got = wts_crc32(0x5eedu + (uint32_t)len, buf + off, len);
+                if (got != want)
+                    fail_msg("crc32 %s: length %zu offset %zu: %08x, reference %08x",
+                             ops_isa_name(isas[k]), len, off, (unsigned)got, (unsigned)want);
+            }
+        ops_isa_select(OPS_ISA_SCALAR);
+        const uint32_t want = wts_crc32(0, buf + 3, big);
+        ops_isa_select(isas[k]);
+        assert_int_equal(wts_crc32(0, buf + 3, big), want);
+        assert_int_equal(wts_crc32(0, "123456789", 9), 0xcbf43926u);
+        uint32_t reg = 0;
+        if (ops_crc32_prefix(&reg, buf, 4096) > 0) simd_ran = 1;
+        printf("crc32 %s: lengths 0..400 x offsets 0..15 and 1 MB ok\n", ops_isa_name(isas[k]));
+    }
+    if (ops_isa_detected() == OPS_ISA_AVX2 || ops_isa_detected() == OPS_ISA_AVX512)
+        printf("crc32: PCLMULQDQ path %s\n", simd_ran ? "exercised" : "not available");
+    ops_isa_select(ops_isa_detected());
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dispatch),
+        cmocka_unit_test(test_crc32),
         cmocka_unit_test(test_direct),
         cmocka_unit_test(test_winograd),
         cmocka_unit_test(test_auto_choice),

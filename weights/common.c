@@ -3,6 +3,7 @@
  * operator and attribute tables of FORMAT.md, CRC-32, float bit patterns.
  */
 #include "weights/weights_internal.h"
+#include "ops/ops.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -98,6 +99,11 @@ uint32_t wts_crc32(uint32_t crc, const void *data, size_t len)
 {
     const uint8_t *p = data;
     crc = ~crc;
+    /* The SIMD path takes whole 64-byte steps where the CPU has one; this
+     * table-driven code is its reference and does the rest. */
+    const size_t done = ops_crc32_prefix(&crc, p, len);
+    p += done;
+    len -= done;
     if (len >= 64) {
         pthread_once(&crc_slice_once, crc_slice_init);
         for (; len >= 8; len -= 8, p += 8) {
