@@ -28,7 +28,9 @@ static int g_probed;                         /* 1 once probe() ran */
 static ops_isa g_detected = OPS_ISA_SCALAR;  /* best the CPU + OS support */
 static ops_isa g_active = OPS_ISA_SCALAR;    /* after the cap */
 static const ops_simd_kernels *g_kernels;    /* NULL for scalar */
+#if DISPATCH_X86
 static int g_pclmul;                         /* 1 if the CPU has PCLMULQDQ */
+#endif
 
 #if DISPATCH_X86
 static unsigned long long xgetbv0(void)
