@@ -365,6 +365,11 @@ nn_status nn_plan_value(const nn_plan *p, int v, nn_value_plan *out);
 const char *nn_plan_node_variant(const nn_plan *p, int i);
 /* Per-node scratch bytes inside the arena (0 for the scalar kernels). */
 size_t nn_plan_node_scratch(const nn_plan *p, int i);
+/* Multiply-adds of node i for the plan's batch (nn/stats.c): conv2d is
+ * N*OH*OW*C_out*KH*KW*C_in/groups, dense N*K*M, every other op 0 (they are
+ * memory-bound; count them in bytes if needed). FLOPs = 2 * MACs. */
+double nn_plan_node_macs(const nn_plan *p, int i);
+double nn_plan_macs(const nn_plan *p); /* the sum over all nodes */
 
 /* ---- run ------------------------------------------------------------------- */
 

@@ -596,6 +596,12 @@ static void test_small_resnet_golden(void **state)
     printf("  small resnet, N = 2: arena %zu bytes, sum of intermediate tensors %zu bytes\n",
            nn_plan_arena_bytes(p), nn_plan_tensor_bytes(p));
     assert_true(nn_plan_arena_bytes(p) < nn_plan_tensor_bytes(p));
+    /* MACs by hand, N = 2: c1 9*11*8*27, c2 and c3 5*6*8*72 each, c4 3*3*12*8,
+     * fc 12*5. */
+    const double macs = 2.0 * (9 * 11 * 8 * 27 + 2 * 5 * 6 * 8 * 72 + 3 * 3 * 12 * 8 + 12 * 5);
+    assert_true(nn_plan_macs(p) == macs);
+    assert_true(nn_plan_node_macs(p, 0) == 2.0 * 9 * 11 * 8 * 27);
+    printf("  small resnet, N = 2: %.0f multiply-adds\n", nn_plan_macs(p));
 
     const golden_tensor *x = golden_find(&gf, "x");
     assert_non_null(x);
