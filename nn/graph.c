@@ -736,10 +736,10 @@ static nn_status infer_pool2d(check *k)
     const nn_pool2d_attr *a = &k->nd->attr.pool2d;
     if ((int)a->kind < OPS_POOL_MAX || a->kind > OPS_POOL_L2)
         return bad_attr(k, "kind", (long long)a->kind, "MAX, AVG or L2");
-    if (a->kh < 1 || a->kh > NN_MAX_EXTENT)
-        return bad_attr(k, "kh", a->kh, "1..2^20");
-    if (a->kw < 1 || a->kw > NN_MAX_EXTENT)
-        return bad_attr(k, "kw", a->kw, "1..2^20");
+    if (a->kh < 1 || a->kh > NN_MAX_WINDOW)
+        return bad_attr(k, "kh", a->kh, "1..1024 (NN_MAX_WINDOW)");
+    if (a->kw < 1 || a->kw > NN_MAX_WINDOW)
+        return bad_attr(k, "kw", a->kw, "1..1024 (NN_MAX_WINDOW)");
     const int pad_in[4] = {a->pad_top, a->pad_bottom, a->pad_left, a->pad_right};
     nn_status s = check_window(k, a->kh, a->kw, a->stride_h, a->stride_w, 1, 1, a->padding,
                                pad_in);

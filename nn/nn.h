@@ -71,6 +71,9 @@ const char *nn_strerror(nn_status s);
 #define NN_MAX_EXTENT (1 << 20) /* any single dimension */
 #define NN_MAX_ELEMS 0x7fffffff /* elements of one tensor */
 #define NN_MAX_BATCH 4096
+/* Pooling windows: a window that mostly covers padding is still walked
+ * cell by cell, so a file must not be able to ask for a huge one. */
+#define NN_MAX_WINDOW 1024
 
 /* ---- tensors ---------------------------------------------------------------- */
 
@@ -136,7 +139,7 @@ nn_conv2d_attr nn_conv2d_attr_default(void);
  * window along its axis, so that every window sees at least one input. */
 typedef struct nn_pool2d_attr {
     ops_pool_kind kind;
-    int kh, kw;             /* >= 1 */
+    int kh, kw;             /* 1..NN_MAX_WINDOW */
     int stride_h, stride_w; /* >= 1 */
     nn_padding padding;
     int pad_top, pad_bottom, pad_left, pad_right; /* >= 0, EXPLICIT only */

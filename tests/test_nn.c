@@ -324,6 +324,13 @@ static void bad_pool_pad(nn_graph *g)
     nn_output(g, nn_pool2d_ex(g, "pool_pad2", x, &pa));
 }
 
+static void bad_pool_window(nn_graph *g)
+{
+    int x = nn_input(g, "x", 4, 4, 2);
+    nn_pool2d_attr pa = {OPS_POOL_AVG, 2000, 2, 1, 1, NN_PADDING_EXPLICIT, 1999, 1999, 0, 0, 1};
+    nn_output(g, nn_pool2d_ex(g, "huge", x, &pa));
+}
+
 static void bad_lrn_bias(nn_graph *g)
 {
     int x = nn_input(g, "x", 4, 4, 2);
@@ -463,6 +470,8 @@ static const reject_case reject_cases[] = {
     {"act enum", bad_act_enum, NN_ERR_ATTR, "node #0 'act9' (act)", "attribute act is 9"},
     {"pool pad >= window", bad_pool_pad, NN_ERR_ATTR, "node #0 'pool_pad2' (pool2d)",
      "pad_top is 2, must be smaller than the window (2)"},
+    {"pool window cap", bad_pool_window, NN_ERR_ATTR, "node #0 'huge' (pool2d)",
+     "attribute kh is 2000, must be 1..1024"},
     {"lrn bias", bad_lrn_bias, NN_ERR_ATTR, "node #0 'lrn0' (lrn)", "need finite bias > 0"},
     {"groups", bad_groups, NN_ERR_SHAPE, "node #0 'conv_g4'",
      "groups 4 must divide input channels 6"},
