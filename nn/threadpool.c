@@ -65,7 +65,11 @@ static void *worker_main(void *argp)
     nn_pool *p = arg->pool;
     const int thread = arg->thread;
     free(arg);
-    unsigned seen = atomic_load_explicit(&p->generation, memory_order_acquire);
+    /* Generation 0 is the pool's state before its first run. Reading the
+     * counter here instead would lose the first run whenever nn_pool_run
+     * bumps it before this thread gets scheduled (a loaded machine): the
+     * caller would then wait forever for this worker. */
+    unsigned seen = 0;
     for (;;) {
         unsigned g = seen;
         for (int i = 0; i < SPIN_ROUNDS && g == seen; i++) {
