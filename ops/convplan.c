@@ -309,14 +309,16 @@ ops_plan_status ops_conv2d_plan_create_algo(const ops_conv2d_params *p, ops_nhwc
          * pixels, T 4x4 tiles, whole batch) but streams 27 more weights per
          * channel pair (its U is 36 per pair, the direct kernel's 9). At
          * batch 1 in the whole network the weights come from memory, not
-         * L2. bench/bench_model first measured Winograd ahead on 35x35
-         * maps (saving 8109) and behind on 17x17 (1701) and 8x8 (432), by
-         * wall time under heavy machine load. Measured again by process CPU
-         * time (facenet-run bench, the real model, 1 thread, batch 1, 7
-         * alternating pairs in one session), Winograd on the 17x17x64
-         * layers too was faster in 5 pairs of 7, min 3.97 vs 4.17 ms per
-         * face: so it is used from a saving of 1024 (17x17 maps and up; the
-         * 8x8 ones stay direct). */
+         * L2, and bench/bench_model measured Winograd ahead on 35x35 maps
+         * (saving 8109) and behind on 17x17 (1701) and 8x8 (432): so it is
+         * used when the saving reaches 4096, which at batch 8 takes in the
+         * 17x17 layers too. Measured again by process CPU time (facenet-run
+         * bench, real model, 1 thread, batch 1, 7 alternating pairs),
+         * Winograd on the 17x17x64 layers was faster (min 3.97 vs 4.17 ms
+         * per face, 5 pairs of 7) but plan_wino's double-precision weight
+         * transform of their 8 x 4096 channel pairs added ~10 ms CPU to the
+         * model load (20 -> 30 ms): worth taking once that transform is
+         * cheap. */
         const double px = (double)in.n * oh * ow;
         const double saving = 9.0 * px - 36.0 * in.n * ceil_div(oh, 4) * ceil_div(ow, 4);
         const double saving23 = 9.0 * px - 16.0 * in.n * ceil_div(oh, 2) * ceil_div(ow, 2);
@@ -329,7 +331,7 @@ ops_plan_status ops_conv2d_plan_create_algo(const ops_conv2d_params *p, ops_nhwc
          * 8x8, for reasons not yet understood: so AUTO does not pick it
          * (saving23 is kept for when it does). */
         (void)saving23;
-        if (wino_ok && (algo == OPS_CONV_WINOGRAD || (algo == OPS_CONV_AUTO && saving >= 1024)))
+        if (wino_ok && (algo == OPS_CONV_WINOGRAD || (algo == OPS_CONV_AUTO && saving >= 4096)))
             kind = KIND_WINO;
         else if (wino_ok && has23 && algo == OPS_CONV_WINOGRAD2)
             kind = KIND_WINO23;
