@@ -84,6 +84,122 @@ face_status face_image_save(const char *path, const face_image *img, face_err *e
 
 /* ==== detector ============================================================== */
 
+/*
+ * Viola-Jones detection with OpenCV's Haar cascades (face/cascade.c,
+ * face/detect.c; the file format is face/CASCADE_FORMAT.md). face_detect
+ * gives the boxes of OpenCV 4.x CascadeClassifier::detectMultiScale for the
+ * same cascade, gray image and parameters: same scale list, image pyramid
+ * (bit-exact bilinear), window step, variance normalisation, float/double
+ * arithmetic, grouping and clipping.
+ */
+
+/* A cascade as plain arrays: what tools/ converters build from OpenCV's XML
+ * and what the file holds. Trees use OpenCV's node encoding: a child c > 0
+ * is node c of the same tree, c <= 0 is leaf -c of the tree. */
+typedef struct face_haar_rect {
+    int x, y, w, h; /* in the window; tilted: (x,y) is the top corner, w runs down-right, h down-left */
+    float weight;   /* 0: unused (only rect[2] may be unused) */
+} face_haar_rect;
+
+typedef struct face_haar_feature {
+    int tilted;             /* 0: upright rectangles, 1: rotated by 45 degrees */
+    face_haar_rect rect[3];
+} face_haar_feature;
+
+typedef struct face_cascade_node {
+    int left, right; /* taken when value < threshold / otherwise; see above */
+    int feature;     /* index into features */
+    float threshold;
+} face_cascade_node;
+
+typedef struct face_cascade_stage {
+    int n_trees;     /* >= 1; the stage's trees follow the previous stage's */
+    float threshold; /* as in the XML (OpenCV subtracts 1e-5f when it loads it) */
+} face_cascade_stage;
+
+typedef struct face_cascade_def {
+    int win_w, win_h;               /* detection window, 3..1024 */
+    int n_stages, n_trees, n_nodes, n_features;
+    face_cascade_stage *stages;     /* [n_stages] */
+    int *tree_nodes;                /* [n_trees] nodes per tree, >= 1 */
+    face_cascade_node *nodes;       /* [n_nodes] trees' nodes, tree after tree */
+    float *leaves;                  /* [n_nodes + n_trees] each tree has its nodes + 1 leaves */
+    face_haar_feature *features;    /* [n_features] */
+} face_cascade_def;
+
+/* Free the arrays of a def (not def itself) and zero it. */
+void face_cascade_def_free(face_cascade_def *def);
+
+/* Serialise a def into our cascade file format (*out malloc'd). The def is
+ * validated first, as face_cascade_decode would. */
+face_status face_cascade_encode(const face_cascade_def *def, uint8_t **out, size_t *out_len,
+                                face_err *err);
+
+/* A validated cascade, ready for face_detect. Read-only once made: one
+ * cascade may serve several threads. */
+typedef struct face_cascade face_cascade;
+
+/* Parse and validate a cascade file's bytes (every field; CRC-32). */
+face_status face_cascade_decode(const uint8_t *data, size_t len, face_cascade **out, face_err *err);
+face_status face_cascade_load(const char *path, face_cascade **out, face_err *err);
+/* Validate def and make a cascade from a copy of it. */
+face_status face_cascade_from_def(const face_cascade_def *def, face_cascade **out, face_err *err);
+void face_cascade_free(face_cascade *c);
+/* The cascade's arrays (read-only view, valid until face_cascade_free). */
+const face_cascade_def *face_cascade_get_def(const face_cascade *c);
+
+typedef struct face_rect {
+    int x, y, w, h;
+} face_rect;
+
+typedef struct face_detect_params {
+    double scale_factor; /* > 1: each pyramid level is this much smaller */
+    int min_neighbors;   /* a group needs more than this many raw hits; 0: raw hits, ungrouped */
+    int min_w, min_h;    /* smallest window in pixels, 0: no limit */
+    int max_w, max_h;    /* largest window, 0: the image size */
+    int threads;         /* >= 1; the result does not depend on it */
+} face_detect_params;
+
+/* OpenCV's defaults: scale 1.1, 3 neighbours, no size limits; 1 thread. */
+void face_detect_params_init(face_detect_params *p);
+
+/* Detect in an 8-bit gray image (row y at gray + y*stride). The boxes go to
+ * out[0 .. min(*n_found, cap)), in OpenCV's order; *n_found is the number of
+ * boxes found, which may exceed cap (call again with more room). out may be
+ * NULL when cap == 0. */
+face_status face_detect(const face_cascade *c, const uint8_t *gray, int w, int h, size_t stride,
+                        const face_detect_params *p, face_rect *out, int cap, int *n_found,
+                        face_err *err);
+
+/* The pieces of face_detect, public for tests and other detectors. */
+
+/* OpenCV's 8-bit RGB2GRAY: (R*4899 + G*9617 + B*1868 + 8192) >> 14.
+ * rgb: [n][3]; gray: [n]. */
+void face_gray_from_rgb(const uint8_t *rgb, size_t n, uint8_t *gray);
+
+/* cv::integral(img, sum, sqsum, tilted, CV_32S, CV_32S): each output is
+ * [(h+1)][(w+1)], row 0 and column 0 zero; sqsum wraps modulo 2^32 as
+ * OpenCV's 32-bit one does (window differences stay exact); tilted(X,Y) is
+ * the sum of img(x,y) over y < Y, |x - X + 1| <= Y - y - 1. sqsum and
+ * tilted may be NULL. FACE_ENOMEM if the tilted image's work rows cannot be
+ * allocated, FACE_EINVAL for bad arguments. */
+face_status face_integral(const uint8_t *img, int w, int h, size_t stride, int32_t *sum,
+                          uint32_t *sqsum, int32_t *tilted);
+
+/* cv::resize(src, dst, Size(dw, dh), 0, 0, INTER_LINEAR_EXACT) for 8-bit
+ * gray: the bit-exact fixed-point bilinear. dst: [dh][dw]. Needs work for
+ * 2*dw + 2*dh ints and 2*dw uint16 (allocated here). */
+face_status face_resize_gray_exact(const uint8_t *src, int sw, int sh, size_t sstride,
+                                   uint8_t *dst, int dw, int dh);
+
+/* cv::groupRectangles(rects, group_threshold, eps): clusters of similar
+ * rects averaged, clusters of <= group_threshold members dropped, small ones
+ * inside bigger, stronger ones dropped. In place; *n_out <= n. neighbors
+ * (optional, [n]) gets each kept box's member count. group_threshold <= 0
+ * keeps the input as it is. */
+face_status face_group_rects(face_rect *rects, int n, int group_threshold, double eps,
+                             int *neighbors, int *n_out);
+
 /* ==== alignment ============================================================= */
 
 /*

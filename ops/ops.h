@@ -277,4 +277,65 @@ double ops_conv2d_plan_macs(const ops_conv2d_plan *plan);
 void ops_conv2d_plan_run(const ops_conv2d_plan *plan, const float *x,
                          const float *residual, float *y, void *scratch, int task);
 
+/* ==== Haar cascade windows (ops/haar.c; SIMD twins ops/x86/haar_*.c) =======
+ *
+ * The inner loops of a Viola-Jones detector (face/detect.c runs them). They
+ * reproduce OpenCV 4.x's HaarEvaluator arithmetic exactly: feature sums in
+ * int32, the feature value in float (w0*R0 + w1*R1, then + w2*R2, each
+ * product rounded before the sum, no fused multiply-add), times the window's
+ * variance factor in float, stage sums in double in tree order. Every variant
+ * gives the same bits as the scalar reference.
+ *
+ * Windows are addressed by their origin in an integral image (an int32
+ * array; the feature offsets include the row stride): window i's origin is
+ * element win[i], or element i when win is NULL (consecutive windows, which
+ * the SIMD variants read with plain vector loads). */
+
+/* A Haar-like feature: per rectangle, the offsets of its four corners from
+ * a window's origin; its sum is I[o0] - I[o1] - I[o2] + I[o3]. */
+typedef struct ops_haar_feature {
+    int32_t ofs[3][4]; /* [rect][corner] */
+    float weight[3];   /* weight[2] == 0: rect 2 is unused and never read */
+} ops_haar_feature;
+
+/* A one-node tree (stump): leaf = value < threshold ? left : right. */
+typedef struct ops_haar_stump {
+    int32_t feature; /* index into the feature table */
+    float threshold;
+    float left, right;
+} ops_haar_stump;
+
+/* Variance factors of n windows (OpenCV HaarEvaluator::setWindow):
+ *   s = the normalisation rect's sum (int32), q = its sum of squares (uint32,
+ *   wrapping like the integral), nf = area*q - s*s (in double, exact)
+ *   nf > 0: vnf = (float)(1/sqrt(nf)), ok = area*vnf < 0.1 (the window is not flat)
+ *   else:   vnf = 1, ok = 0.
+ * sum and sqsum share one layout; nofs: corner offsets of the rect. */
+void ops_haar_varnorm(const int32_t *sum, const uint32_t *sqsum, const int32_t *win, int n,
+                      const int32_t nofs[4], int area, float *vnf, uint8_t *ok);
+
+/* One stage of stumps on n windows: acc[i] = sum over the stumps, in order,
+ * in double, of leaf(value of the stump's feature at window i * vnf[i]). */
+void ops_haar_stumps(const int32_t *ii, const int32_t *win, int n, const ops_haar_feature *feat,
+                     const ops_haar_stump *stumps, int n_stumps, const float *vnf, double *acc);
+
+/* One stage of general trees on n windows (OpenCV predictOrdered): tree t
+ * has tree_nodes[t] nodes (stumps' layout, children as in face/face.h's
+ * face_cascade_node: c > 0 a node of the tree, c <= 0 leaf -c) and
+ * tree_nodes[t] + 1 leaves, trees and leaves stored one after the other. */
+typedef struct ops_haar_node {
+    int32_t feature;
+    float threshold;
+    int32_t left, right;
+} ops_haar_node;
+void ops_haar_trees(const int32_t *ii, const int32_t *win, int n, const ops_haar_feature *feat,
+                    const ops_haar_node *nodes, const float *leaves, const int32_t *tree_nodes,
+                    int n_trees, const float *vnf, double *acc);
+
+/* The scalar references, whatever the active ISA (tests compare with them). */
+void ops_haar_varnorm_ref(const int32_t *sum, const uint32_t *sqsum, const int32_t *win, int n,
+                          const int32_t nofs[4], int area, float *vnf, uint8_t *ok);
+void ops_haar_stumps_ref(const int32_t *ii, const int32_t *win, int n, const ops_haar_feature *feat,
+                         const ops_haar_stump *stumps, int n_stumps, const float *vnf, double *acc);
+
 #endif

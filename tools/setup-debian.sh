@@ -13,6 +13,8 @@ pkgs="$pkgs python3-pil"
 # codecs: tests/gen_png_golden.py, compare_images.py, png_roundtrip_pil.py (PIL + numpy)
 pkgs="$pkgs python3-numpy"
 pkgs="$pkgs libjpeg-turbo-progs" # cjpeg: tests/gen_jpeg_golden.py
+# tests/gen_detect_golden.py: OpenCV decodes the photos for test_detect and makes its goldens
+pkgs="$pkgs python3-opencv"
 missing=
 for p in $pkgs; do
     # dpkg-query, not dpkg -s: the latter fails when a package is installed
