@@ -121,15 +121,36 @@ static void integral_fill(const uint8_t *img, int w, int h, size_t stride, const
     for (int y = 0; y < h; y++) {
         const uint8_t *row = img + (size_t)y * stride;
         uint32_t s = 0, q = 0;
-        sum[ii_at(L, 0, y + 1)] = 0;
-        if (sq) sq[ii_at(L, 0, y + 1)] = 0;
-        for (int x = 0; x < w; x++) {
-            uint32_t v = row[x];
-            s += v;
-            q += v * v;
-            size_t at = ii_at(L, x + 1, y + 1), up = ii_at(L, x + 1, y);
-            sum[at] = wrap_i32((uint32_t)sum[up] + s);
-            if (sq) sq[at] = sq[up] + q;
+        /* Row Y = y + 1 from row y, plane by plane: with split, even columns
+         * X = 2k sit at plane 0 column k, odd ones at plane 1 column k. */
+        int32_t *out0 = sum + ii_at(L, 0, y + 1), *up0 = sum + ii_at(L, 0, y);
+        uint32_t *qo0 = sq ? sq + ii_at(L, 0, y + 1) : NULL, *qu0 = sq ? sq + ii_at(L, 0, y) : NULL;
+        out0[0] = 0;
+        if (sq) qo0[0] = 0;
+        if (L->split) {
+            int32_t *out1 = sum + ii_at(L, 1, y + 1), *up1 = sum + ii_at(L, 1, y);
+            uint32_t *qo1 = sq ? sq + ii_at(L, 1, y + 1) : NULL, *qu1 = sq ? sq + ii_at(L, 1, y) : NULL;
+            for (int x = 0; x < w; x++) {
+                uint32_t v = row[x];
+                s += v;
+                q += v * v;
+                int X = x + 1, k = X >> 1;
+                if (X & 1) {
+                    out1[k] = wrap_i32((uint32_t)up1[k] + s);
+                    if (sq) qo1[k] = qu1[k] + q;
+                } else {
+                    out0[k] = wrap_i32((uint32_t)up0[k] + s);
+                    if (sq) qo0[k] = qu0[k] + q;
+                }
+            }
+        } else {
+            for (int x = 0; x < w; x++) {
+                uint32_t v = row[x];
+                s += v;
+                q += v * v;
+                out0[x + 1] = wrap_i32((uint32_t)up0[x + 1] + s);
+                if (sq) qo0[x + 1] = qu0[x + 1] + q;
+            }
         }
     }
     if (!tilted) return;
@@ -443,6 +464,7 @@ typedef struct det_job {
     size_t max_img, max_block; /* buffer sizes of the biggest scale */
     int max_row;               /* most windows in one row */
     int block;                 /* windows per vector block of the active ISA, 0: scalar */
+    int block_shift;           /* block = 1 << block_shift */
     pthread_mutex_t lock;
     int next;                  /* next entry of order to run */
     face_status status;        /* first failure of a worker */
@@ -461,9 +483,7 @@ typedef struct det_worker {
     int32_t *alive;         /* [max_row] window indices still in the race */
     int32_t *win;           /* [max_row] their origins */
     float *vnf2;            /* [max_row] their variance factors */
-    int32_t *list_at;       /* [max_row] where each list entry's result goes */
-    double *blk_acc;        /* [max_row] stage sums of a dense block */
-    double *blk_acc2;       /* [max_row] stage sums of the list */
+    double *blk_acc;        /* [max_row] stage sums of a run of blocks */
 } det_worker;
 
 static void set_features(const face_cascade_def *d, const ii_layout *L, ops_haar_feature *out)
@@ -512,36 +532,31 @@ static void run_stage(const det_job *J, const det_worker *W, int s, int first_tr
 }
 
 /* Stage s for the m windows W->alive[0..m) (ascending indices of a row of n
- * windows); W->acc[i] gets window alive[i]'s stage sum. Survivors cluster
- * (faces and face-like texture pass many stages), so a block of J->block
- * consecutive windows holding two or more of them is evaluated whole with
- * the vector kernel, and the lone ones go as a list. Either way each window
- * gets the reference's bits. */
+ * windows); W->acc[i] gets window alive[i]'s stage sum. With a vector ISA
+ * the survivors' blocks of J->block consecutive windows are evaluated whole,
+ * runs of neighbouring blocks in one call (survivors cluster: faces and
+ * face-like texture pass many stages, and a lane costs little next to a
+ * scalar window); without one, the survivors go as a list. Either way each
+ * window gets the reference's bits. */
 static void run_survivors(const det_job *J, det_worker *W, int s, int first_tree, const int32_t *ii, int n,
                           int m)
 {
-    const int B = J->block;
-    int nl = 0;
-    for (int i = 0; i < m;) {
-        int blk = B ? W->alive[i] / B : 0, j = i + 1;
-        while (B && j < m && W->alive[j] / B == blk) j++;
-        if (B && j - i >= 1) {
-            int b0 = blk * B, len = n - b0 < B ? n - b0 : B;
-            run_stage(J, W, s, first_tree, ii + b0, NULL, len, W->vnf + b0, W->blk_acc);
-            for (int t = i; t < j; t++) W->acc[t] = W->blk_acc[W->alive[t] - b0];
-        } else {
-            for (int t = i; t < j; t++) {
-                W->list_at[nl] = t;
-                W->win[nl] = W->alive[t];
-                W->vnf2[nl] = W->vnf[W->alive[t]];
-                nl++;
-            }
+    const int B = J->block, shift = J->block_shift;
+    if (!B) {
+        for (int t = 0; t < m; t++) {
+            W->win[t] = W->alive[t];
+            W->vnf2[t] = W->vnf[W->alive[t]];
         }
-        i = j;
+        run_stage(J, W, s, first_tree, ii, W->win, m, W->vnf2, W->acc);
+        return;
     }
-    if (nl) {
-        run_stage(J, W, s, first_tree, ii, W->win, nl, W->vnf2, W->blk_acc2);
-        for (int t = 0; t < nl; t++) W->acc[W->list_at[t]] = W->blk_acc2[t];
+    for (int i = 0; i < m;) {
+        int b_first = W->alive[i] >> shift, b_last = b_first, j = i + 1;
+        while (j < m && (W->alive[j] >> shift) <= b_last + 1) b_last = W->alive[j++] >> shift;
+        int w0 = b_first * B, w1 = (b_last + 1) * B < n ? (b_last + 1) * B : n;
+        run_stage(J, W, s, first_tree, ii + w0, NULL, w1 - w0, W->vnf + w0, W->blk_acc);
+        for (int t = i; t < j; t++) W->acc[t] = W->blk_acc[W->alive[t] - w0];
+        i = j;
     }
 }
 
@@ -620,9 +635,7 @@ static void worker_free(det_worker *W)
     free(W->alive);
     free(W->win);
     free(W->vnf2);
-    free(W->list_at);
     free(W->blk_acc);
-    free(W->blk_acc2);
     memset(W, 0, sizeof *W);
 }
 
@@ -643,10 +656,8 @@ static face_status worker_init(det_worker *W, det_job *J)
     W->alive = malloc(row * sizeof *W->alive);
     W->win = malloc(row * sizeof *W->win);
     W->vnf2 = malloc(row * sizeof *W->vnf2);
-    W->list_at = malloc(row * sizeof *W->list_at);
     W->blk_acc = malloc(row * sizeof *W->blk_acc);
-    W->blk_acc2 = malloc(row * sizeof *W->blk_acc2);
-    if (!W->list_at || !W->blk_acc || !W->blk_acc2 ||!W->img || !W->ii || !W->sq || (c->has_tilted && !W->twork) || !W->feat || !W->vnf || !W->ok ||
+    if (!W->blk_acc ||!W->img || !W->ii || !W->sq || (c->has_tilted && !W->twork) || !W->feat || !W->vnf || !W->ok ||
         !W->acc || !W->alive || !W->win || !W->vnf2) {
         worker_free(W);
         return FACE_ENOMEM;
@@ -813,8 +824,11 @@ face_status face_detect(const face_cascade *c, const uint8_t *gray, int w, int h
     J.h = h;
     J.stride = stride;
     switch (ops_isa_active()) {
-    case OPS_ISA_AVX512: J.block = 16; break;
-    case OPS_ISA_AVX2: J.block = 8; break;
+    case OPS_ISA_AVX512: /* fall through: 8-window blocks, long runs use zmm */
+    case OPS_ISA_AVX2:
+        J.block = 8;
+        J.block_shift = 3;
+        break;
     default: J.block = 0; break;
     }
     st = prepare_cascade(&J, err);

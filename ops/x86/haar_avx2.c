@@ -76,6 +76,42 @@ void ops_haar_varnorm_avx2(const int32_t *sum, const uint32_t *sqsum, const int3
     for (; i < n; i++) ops_haar_varnorm_one(sum + i, sqsum + i, nofs, (double)area, &vnf[i], &ok[i]);
 }
 
+/* The stump loop for U consecutive vectors of 8 windows (U*8 windows from
+ * p): the stump's offsets, weights and leaves are loaded once for all of them,
+ * and the U vectors give independent work to overlap. Lane by lane the same
+ * operations as the reference. acc: [U][2] accumulators (low, high 4 lanes). */
+static inline void stumps_run(const int32_t *p, const float *vnf, int U, const ops_haar_feature *feat,
+                              const ops_haar_stump *stumps, int n_stumps, __m256d acc[4][2])
+{
+    __m256 nf[4];
+    for (int u = 0; u < U; u++) {
+        nf[u] = _mm256_loadu_ps(vnf + 8 * u);
+        acc[u][0] = acc[u][1] = _mm256_setzero_pd();
+    }
+    for (int t = 0; t < n_stumps; t++) {
+        const ops_haar_stump *st = &stumps[t];
+        const ops_haar_feature *f = &feat[st->feature];
+        const __m256 w0 = _mm256_set1_ps(f->weight[0]), w1 = _mm256_set1_ps(f->weight[1]);
+        const __m256 w2 = _mm256_set1_ps(f->weight[2]), thr = _mm256_set1_ps(st->threshold);
+        const __m256 left = _mm256_set1_ps(st->left), right = _mm256_set1_ps(st->right);
+        const int three = f->weight[2] != 0.0f;
+        for (int u = 0; u < U; u++) {
+            const int32_t *q = p + 8 * u;
+            __m256 v = _mm256_mul_ps(w0, rect8(q, f->ofs[0]));
+            __m256 t1 = _mm256_mul_ps(w1, rect8(q, f->ofs[1]));
+            v = _mm256_add_ps(v, t1);
+            if (three) {
+                __m256 t2 = _mm256_mul_ps(w2, rect8(q, f->ofs[2]));
+                v = _mm256_add_ps(v, t2);
+            }
+            v = _mm256_mul_ps(v, nf[u]);
+            __m256 leaf = _mm256_blendv_ps(right, left, _mm256_cmp_ps(v, thr, _CMP_LT_OQ));
+            acc[u][0] = _mm256_add_pd(acc[u][0], _mm256_cvtps_pd(_mm256_castps256_ps128(leaf)));
+            acc[u][1] = _mm256_add_pd(acc[u][1], _mm256_cvtps_pd(_mm256_extractf128_ps(leaf, 1)));
+        }
+    }
+}
+
 void ops_haar_stumps_avx2(const int32_t *ii, const int32_t *win, int n, const ops_haar_feature *feat,
                           const ops_haar_stump *stumps, int n_stumps, const float *vnf, double *acc)
 {
@@ -83,29 +119,19 @@ void ops_haar_stumps_avx2(const int32_t *ii, const int32_t *win, int n, const op
         ops_haar_stumps_ref(ii, win, n, feat, stumps, n_stumps, vnf, acc);
         return;
     }
+    __m256d a[4][2];
     int i = 0;
-    for (; i + 8 <= n; i += 8) {
-        const int32_t *p = ii + i;
-        const __m256 nf = _mm256_loadu_ps(vnf + i);
-        __m256d lo = _mm256_setzero_pd(), hi = _mm256_setzero_pd();
-        for (int t = 0; t < n_stumps; t++) {
-            const ops_haar_stump *st = &stumps[t];
-            const ops_haar_feature *f = &feat[st->feature];
-            __m256 v = _mm256_mul_ps(_mm256_set1_ps(f->weight[0]), rect8(p, f->ofs[0]));
-            __m256 t1 = _mm256_mul_ps(_mm256_set1_ps(f->weight[1]), rect8(p, f->ofs[1]));
-            v = _mm256_add_ps(v, t1);
-            if (f->weight[2] != 0.0f) {
-                __m256 t2 = _mm256_mul_ps(_mm256_set1_ps(f->weight[2]), rect8(p, f->ofs[2]));
-                v = _mm256_add_ps(v, t2);
-            }
-            v = _mm256_mul_ps(v, nf);
-            __m256 lt = _mm256_cmp_ps(v, _mm256_set1_ps(st->threshold), _CMP_LT_OQ);
-            __m256 leaf = _mm256_blendv_ps(_mm256_set1_ps(st->right), _mm256_set1_ps(st->left), lt);
-            lo = _mm256_add_pd(lo, _mm256_cvtps_pd(_mm256_castps256_ps128(leaf)));
-            hi = _mm256_add_pd(hi, _mm256_cvtps_pd(_mm256_extractf128_ps(leaf, 1)));
+    for (; i + 32 <= n; i += 32) {
+        stumps_run(ii + i, vnf + i, 4, feat, stumps, n_stumps, a);
+        for (int u = 0; u < 4; u++) {
+            _mm256_storeu_pd(acc + i + 8 * u, a[u][0]);
+            _mm256_storeu_pd(acc + i + 8 * u + 4, a[u][1]);
         }
-        _mm256_storeu_pd(acc + i, lo);
-        _mm256_storeu_pd(acc + i + 4, hi);
+    }
+    for (; i + 8 <= n; i += 8) {
+        stumps_run(ii + i, vnf + i, 1, feat, stumps, n_stumps, a);
+        _mm256_storeu_pd(acc + i, a[0][0]);
+        _mm256_storeu_pd(acc + i + 4, a[0][1]);
     }
     for (; i < n; i++) acc[i] = ops_haar_stumps_one(ii + i, feat, stumps, n_stumps, vnf[i]);
 }
