@@ -60,6 +60,13 @@ if [ ! -f "$CACHE/$TARBALL_NAME" ]; then
 fi
 verify "$CACHE/$TARBALL_NAME"
 
+# The package's six demo photos (group photos, package/demo/): what the
+# README's first command runs the pipeline on (facenet-run identify --group).
+mkdir -p models/samples
+tar -xzf "$CACHE/$TARBALL_NAME" -C models/samples --strip-components=2 \
+    package/demo/sample1.jpg package/demo/sample2.jpg package/demo/sample3.jpg \
+    package/demo/sample4.jpg package/demo/sample5.jpg package/demo/sample6.jpg
+
 # Only the files the converter needs (and the licence) are extracted.
 rm -rf "$EXTRACT"
 mkdir -p "$EXTRACT"
