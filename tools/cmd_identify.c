@@ -14,6 +14,11 @@
 
 #define DB_DEFAULT "faces.db"
 #define MAX_TOP_K 100
+/* --group links faces closer than this (unless --threshold): stricter than
+ * the model's 0.6 because one wrong link joins two whole groups (single
+ * linkage); on face-api's demo photos 0.6 linked different women at 0.57
+ * and 0.58. */
+#define GROUP_THRESHOLD 0.5f
 
 static void usage(FILE *f)
 {
@@ -48,7 +53,8 @@ static void usage(FILE *f)
             "  --top-k K            also list the K nearest people, 1..%d (default 1)\n"
             "  --whole-image        every image is a face crop: no detection\n"
             "  --group              no gallery: group the faces of all the images among\n"
-            "                       themselves. Faces closer than the threshold are linked;\n"
+            "                       themselves. Faces of different images closer than the\n"
+            "                       threshold (default 0.5 here) are linked;\n"
             "                       linked faces are named person1, person2, ... (in order\n"
             "                       of first appearance, distance to the nearest face of the\n"
             "                       group), a face linked to no other is \"unknown\". Needs\n"
@@ -230,8 +236,8 @@ static size_t uf_find(size_t *parent, size_t i)
     return i;
 }
 
-/* Every face of every image, then groups: two faces are linked when their
- * distance is under the threshold, a group is a connected set of links
+/* Every face of every image, then groups: two faces of different images are
+ * linked when their distance is under the threshold, a group is a connected set of links
  * (single linkage). Groups of two or more faces are named person1, person2,
  * ... in order of first appearance (green, with the distance to the nearest
  * face of the group); a face linked to no other is "unknown" (red). */
@@ -289,24 +295,30 @@ static int run_group(const pcli_list *files, const pipe_opts *po, int whole, dou
     const float **emb = malloc(sizeof *emb * (total ? total : 1));  /* [total] */
     size_t *group = malloc(sizeof *group * (total ? total : 1));    /* [total] person number, 0: none */
     size_t *label = malloc(sizeof *label * (total ? total : 1));    /* [total] by root face */
+    size_t *image_of = malloc(sizeof *image_of * (total ? total : 1)); /* [total] file index */
     char(*names)[24] = malloc(sizeof *names * (total + 1));         /* [total + 1] */
-    if (rc == CLI_EXIT_OK && (!parent || !nearest || !emb || !group || !label || !names)) {
+    if (rc == CLI_EXIT_OK && (!parent || !nearest || !emb || !group || !label || !image_of || !names)) {
         fprintf(stderr, "facenet-run identify: out of memory\n");
         rc = CLI_EXIT_FATAL;
     }
     if (rc == CLI_EXIT_OK && total > 0) {
-        float thr = threshold >= 0 ? (float)threshold : pipe_threshold(p);
+        float thr = threshold >= 0 ? (float)threshold : GROUP_THRESHOLD;
         int dim = pipe_dim(p);
         face_metric metric = pipe_metric(p);
         size_t k = 0;
         for (size_t i = 0; i < nf; i++)
-            for (int j = 0; j < res[i].n; j++) emb[k++] = res[i].faces[j].emb;
+            for (int j = 0; j < res[i].n; j++) {
+                image_of[k] = i;
+                emb[k++] = res[i].faces[j].emb;
+            }
         for (size_t a = 0; a < total; a++) {
             parent[a] = a;
             nearest[a] = -1;
         }
         for (size_t a = 0; a < total; a++)
             for (size_t b = a + 1; b < total; b++) {
+                /* two faces of one photo are two people: never linked */
+                if (image_of[a] == image_of[b]) continue;
                 float d = face_distance(emb[a], emb[b], dim, metric);
                 if (nearest[a] < 0 || d < nearest[a]) nearest[a] = d;
                 if (nearest[b] < 0 || d < nearest[b]) nearest[b] = d;
@@ -367,6 +379,7 @@ static int run_group(const pcli_list *files, const pipe_opts *po, int whole, dou
     free(emb);
     free(group);
     free(label);
+    free(image_of);
     free(names);
     pipe_close(p);
     return rc;
