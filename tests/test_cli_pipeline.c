@@ -480,6 +480,17 @@ static void test_mixed_batch_and_verify(void **state)
     assert_non_null(strstr(out, "amy3.png: 1 face\n"));
     assert_non_null(strstr(out, " amy "));
 
+    /* --group, no gallery: two crops of amy and bbt4 (amy and 5 others) */
+    snprintf(args, sizeof args,
+             "identify --group --json %s/identities/amy/amy1.png %s/identities/amy/amy2.png "
+             "%s/group_photos/bbt4.jpg",
+             BBT, BBT, BBT);
+    assert_int_equal(run(args), 0);
+    out = slurp("out.txt");
+    assert_int_equal(count_lines(out), 3);
+    assert_int_equal(lines_with(out, "\"name\": \"person1\""), 3); /* one per image */
+    assert_null(strstr(out, "person2"));                                /* nobody else twice */
+
     snprintf(args, sizeof args, "verify %s/identities/amy/amy1.png %s/identities/amy/amy2.png", BBT,
              BBT);
     assert_int_equal(run(args), 0);
