@@ -10,6 +10,8 @@
  *     file, a text file named .jpg, a 1x1 image, PGM and PNG headers of
  *     20000x20000, a loose file, a folder - each gives exactly one stderr line
  *     naming the file, the batch goes on, exit 1, no gallery written.
+ *   - with models/ only (what CI has): face-api's six demo photos through
+ *     identify --group, enroll, identify and verify.
  *   - with models/ and ../shared/data (each skipped with a message when
  *     absent): five_celebrity (enroll train/, identify val/: at least 24 of
  *     25 named correctly), faceapi_bbt (per-photo counts against a hand-made
@@ -340,6 +342,60 @@ static void largest_name(const char *line, char *name, size_t cap)
     }
 }
 
+/* What CI can run (it has models/ but no ../shared): face-api's six demo
+ * photos that `make models` extracts, as the README's first command uses
+ * them. --group finds faces in every photo and draws them; each photo
+ * enrolled as its own "person" (largest face) is found again in its photo
+ * at distance ~0; verify of a photo with itself says same person. */
+#define SAMPLES "models/samples"
+static void test_samples(void **state)
+{
+    (void)state;
+    if (!have_models()) skip();
+    if (!exists(SAMPLES "/sample6.jpg")) {
+        printf("    SKIPPED: " SAMPLES " absent (`make models` extracts it)\n");
+        skip();
+    }
+    if (!full_tests()) skip();
+    char args[2048], dir[512];
+    snprintf(args, sizeof args, "identify --group --json " SAMPLES " --out %s/samples-out/", tmpdir);
+    assert_int_equal(run(args), 0);
+    const char *out = slurp("out.txt");
+    assert_int_equal(count_lines(out), 6);
+    int faces = 0;
+    for (const char *p = out; (p = strstr(p, "\"box\"")) != NULL; p++) faces++;
+    printf("    face-api demo photos: %d faces found in 6 photos\n", faces);
+    assert_true(faces >= 10);
+    for (int i = 1; i <= 6; i++) {
+        snprintf(dir, sizeof dir, "%s/samples-out/sample%d.png", tmpdir, i);
+        assert_true(exists(dir));
+    }
+    char cwd[512];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    for (int i = 1; i <= 6; i++) {
+        char from[1024], to[1024];
+        snprintf(to, sizeof to, "%s/demo/p%d", tmpdir, i);
+        if (i == 1) {
+            snprintf(dir, sizeof dir, "%s/demo", tmpdir);
+            mkdir(dir, 0777);
+        }
+        mkdir(to, 0777);
+        snprintf(to, sizeof to, "%s/demo/p%d/sample%d.jpg", tmpdir, i, i);
+        snprintf(from, sizeof from, "%s/" SAMPLES "/sample%d.jpg", cwd, i);
+        assert_int_equal(symlink(from, to), 0);
+    }
+    snprintf(args, sizeof args, "enroll %s/demo --db %s/demo.db", tmpdir, tmpdir);
+    assert_int_equal(run(args), 0);
+    assert_non_null(strstr(slurp("err.txt"), "6 enrolled"));
+    snprintf(args, sizeof args, "identify " SAMPLES "/sample3.jpg --json --db %s/demo.db", tmpdir);
+    assert_int_equal(run(args), 0);
+    char name[256];
+    largest_name(slurp("out.txt"), name, sizeof name);
+    assert_string_equal(name, "p3");
+    assert_int_equal(run("verify " SAMPLES "/sample2.jpg " SAMPLES "/sample2.jpg"), 0);
+    assert_non_null(strstr(slurp("out.txt"), "distance 0.0000: same person"));
+}
+
 static void test_five_celebrity(void **state)
 {
     (void)state;
@@ -598,6 +654,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_enroll_junk),
         cmocka_unit_test(test_identify_verify_junk),
         cmocka_unit_test(test_missing_model_fatal),
+        cmocka_unit_test(test_samples),
         cmocka_unit_test(test_five_celebrity),
         cmocka_unit_test(test_bbt_group_photos),
         cmocka_unit_test(test_mixed_batch_and_verify),
