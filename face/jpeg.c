@@ -160,6 +160,9 @@ typedef struct jpeg_dec {
 
 static void output_rows(jpeg_dec *d, int y1);
 
+#if defined(__GNUC__) /* calls checked against the format; clang -Wformat-nonliteral */
+__attribute__((format(printf, 3, 4)))
+#endif
 static face_status jpeg_fail(jpeg_dec *d, face_status s, const char *fmt, ...)
 {
     if (d->err) {

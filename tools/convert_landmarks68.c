@@ -46,6 +46,9 @@ typedef struct lcvt {
     wts_err werr;
 } lcvt;
 
+#if defined(__GNUC__) /* calls checked against the format; clang -Wformat-nonliteral */
+__attribute__((format(printf, 2, 3)))
+#endif
 static int fail(lcvt *c, const char *fmt, ...)
 {
     va_list ap;

@@ -49,6 +49,9 @@ typedef struct cvt {
     wts_err werr;
 } cvt;
 
+#if defined(__GNUC__) /* calls checked against the format; clang -Wformat-nonliteral */
+__attribute__((format(printf, 2, 3)))
+#endif
 static int fail(cvt *c, const char *fmt, ...)
 {
     va_list ap;

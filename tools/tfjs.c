@@ -221,6 +221,9 @@ static const jnode *jget(const jnode *obj, const char *key)
 
 /* ---- files ---- */
 
+#if defined(__GNUC__) /* calls checked against the format; clang -Wformat-nonliteral */
+__attribute__((format(printf, 3, 4)))
+#endif
 static int fail(char *err, size_t err_len, const char *fmt, ...)
 {
     va_list ap;

@@ -17,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__GNUC__) /* calls checked against the format; clang -Wformat-nonliteral */
+__attribute__((format(printf, 3, 4)))
+#endif
 static wts_status gfail(wts_err *err, wts_status s, const char *fmt, ...)
 {
     if (!err) return s;

@@ -81,6 +81,9 @@ typedef struct ctx {
     } while (0)
 
 /* "FILE: FIELD at byte OFF: what is wrong". */
+#if defined(__GNUC__) /* calls checked against the format; clang -Wformat-nonliteral */
+__attribute__((format(printf, 5, 6)))
+#endif
 static wts_status fail(ctx *c, wts_status s, uint64_t off, const char *field, const char *fmt, ...)
 {
     if (!c->err) return s;

@@ -65,6 +65,9 @@ struct wts_writer {
     uint32_t n_acts;
 };
 
+#if defined(__GNUC__) /* calls checked against the format; clang -Wformat-nonliteral */
+__attribute__((format(printf, 3, 4)))
+#endif
 static wts_status werr(wts_err *err, wts_status s, const char *fmt, ...)
 {
     if (!err) return s;
