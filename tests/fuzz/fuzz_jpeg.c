@@ -3,7 +3,7 @@
  *
  * Build: make fuzz (clang, -fsanitize=fuzzer,address,undefined).
  * Run:   build/fuzz/fuzz_jpeg -max_total_time=600 CORPUS_DIR tests/data/jpeg
- * Without libFuzzer (FACENET_FUZZ not defined) the small main below replays
+ * Without libFuzzer (FACENET_FUZZ not defined) the main of tests/fuzz/replay_main.h replays
  * the files named on the command line, e.g. a saved crasher under gdb.
  */
 #include "face/face.h"
@@ -31,32 +31,4 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     return (int)(sum & 0);
 }
 
-#ifndef FACENET_FUZZ
-int main(int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++) {
-        FILE *f = fopen(argv[i], "rb");
-        if (!f) {
-            fprintf(stderr, "%s: cannot open\n", argv[i]);
-            return 1;
-        }
-        size_t cap = 1 << 20, n = 0, got;
-        uint8_t *buf = malloc(cap);
-        while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-            n += got;
-            if (n == cap) {
-                uint8_t *nb = realloc(buf, cap * 2);
-                if (!nb) break;
-                buf = nb;
-                cap *= 2;
-            }
-        }
-        fclose(f);
-        if (!buf) return 1;
-        LLVMFuzzerTestOneInput(buf, n);
-        free(buf);
-        printf("%s: ok\n", argv[i]);
-    }
-    return 0;
-}
-#endif
+#include "tests/fuzz/replay_main.h"
